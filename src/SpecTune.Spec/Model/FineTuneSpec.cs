@@ -67,7 +67,7 @@ namespace SpecTune.Spec
         EquatableArray<int> Hidden,
         bool Strict);
 
-    /// <summary>`groups: { name: [glob, ...] }` — `*` matches within a dotted name part, `**` across parts.</summary>
+    /// <summary>`groups: { name: [glob, ...] }` — globs over full parameter names: `*` matches any run of characters (dots too), `?` one character. Base parameters no group claims form the implicit group `base`.</summary>
     public sealed record GroupSpec(string Name, EquatableArray<string> Patterns);
 
     /// <summary>The new head.</summary>

@@ -1,0 +1,237 @@
+using SpecTune.Data;
+using SpecTune.Freezing;
+using SpecTune.Losses;
+using SpecTune.Metrics;
+using SpecTune.Models;
+using SpecTune.Spec;
+using SpecTune.Training;
+using SpecTune.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune;
+
+/// <summary>
+/// A spec made runnable: the base network with the new head, its parameter groups, the data, the loss.
+/// <code>
+/// using var job = FineTuneJob.FromYamlFile("shirts.spectune.yaml");
+/// var report = job.Train();
+/// </code>
+/// </summary>
+public sealed class FineTuneJob : IDisposable
+{
+    private readonly IDataSource _train;
+    private readonly IDataSource? _valid;
+    private readonly TransformPipeline _transforms;
+
+    private FineTuneJob(FineTuneSpec spec, string baseDirectory)
+    {
+        Spec = spec;
+        BaseDirectory = baseDirectory;
+        SpecHash = Spec.SpecHash.Compute(spec);
+        Device = torch.device(spec.Device);
+        torch.set_num_threads(spec.Threads ?? Environment.ProcessorCount);
+
+        (_train, _valid) = DataSourceFactory.Create(spec.Data, baseDirectory);
+        _transforms = TransformPipeline.FromSpec(spec.Data.Transforms, _train.SampleShape);
+        var sampleShape = _transforms.OutputShape;
+        CheckInputShape(spec, sampleShape);
+        CheckClassCount(spec, _train);
+
+        // One seed drives initialisation (here), dropout (the same generator) and data order/augmentation (the loaders).
+        torch.manual_seed(spec.Seed);
+        Network = ModelZoo.Create(spec.Base, spec.Head, sampleShape);
+        if (spec.Base.Weights is { } weights)
+            WeightReport = LoadBaseWeights(Resolve(weights)!);
+        Network.to(Device);
+        Groups = ParameterGroups.Resolve(Network, spec);
+        Loss = LossFunction.Create(spec.Loss, spec.Task, HeadBuilder.LastLayer(spec.Head));
+        if (spec.Regularization is { L2Sp: > 0 } regularization)
+            Regularizer = new L2SpRegularizer(regularization.L2Sp, Groups);
+    }
+
+    /// <summary>The spec being run.</summary>
+    public FineTuneSpec Spec { get; }
+
+    /// <summary>Relative paths in the spec resolve against this folder (the spec file's folder).</summary>
+    public string BaseDirectory { get; }
+
+    /// <summary>The spec's hash, stored in checkpoints so a resume never mixes specs.</summary>
+    public string SpecHash { get; }
+
+    /// <summary>The base network with the new head in its slot.</summary>
+    public FineTuneNetwork Network { get; }
+
+    /// <summary>Every parameter, by group.</summary>
+    public ParameterGroups Groups { get; }
+
+    /// <summary>The training objective.</summary>
+    public LossFunction Loss { get; }
+
+    /// <summary>Where tensors live (cpu, cuda).</summary>
+    public Device Device { get; }
+
+    /// <summary>What loading the pretrained weights found (skipped head, warnings of a non-strict load).</summary>
+    public WeightLoadReport? WeightReport { get; }
+
+    internal L2SpRegularizer? Regularizer { get; }
+
+    internal string CheckpointFolder => Resolve(Spec.Checkpoints) ?? Path.Combine(BaseDirectory, "artifacts", Spec.Name, "checkpoints");
+
+    internal string? MetricsLogPath => Resolve(Spec.MetricsLog);
+
+    internal string? OutputPath => Resolve(Spec.Output);
+
+    /// <summary>Reads, checks and prepares the spec at <paramref name="path"/>.</summary>
+    /// <exception cref="SpecException">The spec has errors; each diagnostic names the line.</exception>
+    public static FineTuneJob FromYamlFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"Spec file not found: {full}", full);
+        var result = SpecYamlReader.Read(File.ReadAllText(full), full);
+        if (result.Spec is null || result.Diagnostics.Any(d => d.IsError))
+            throw new SpecException(result.Diagnostics.Where(d => d.IsError).ToList());
+        return new FineTuneJob(result.Spec, Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>Prepares an already-read spec; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
+    public static FineTuneJob FromSpec(FineTuneSpec spec, string? baseDirectory = null)
+    {
+        var errors = SpecChecker.Check(spec).Where(d => d.IsError).ToList();
+        if (errors.Count > 0) throw new SpecException(errors);
+        return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)));
+    }
+
+    /// <summary>Runs every phase of the spec.</summary>
+    public TrainingReport Train(TrainingOptions? options = null) => new Trainer(this).Run(options ?? new TrainingOptions());
+
+    /// <summary>Loss and metrics on the validation data; null when the spec has none.</summary>
+    public EvaluationResult? EvaluateValidation() => _valid is null ? null : Evaluate(_valid);
+
+    /// <summary>Loss and metrics on <paramref name="data"/> (preprocessed like training data, without augmentation).</summary>
+    public EvaluationResult Evaluate(IDataSource data)
+    {
+        var loader = CreateLoader(data, training: false);
+        var metrics = new MetricSet(Spec.Task, Spec.Metrics, ClassCount);
+        double lossSum = 0;
+        int samples = 0;
+        bool wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var batch in loader.Epoch(0))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    var output = Network.call(batch.Features.to(Device));
+                    var target = batch.Targets.to(Device);
+                    lossSum += Loss.Compute(output, target).item<float>() * batch.Size;
+                    samples += batch.Size;
+                    metrics.Add(Loss, output, target);
+                }
+            }
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+        return new EvaluationResult(samples == 0 ? double.NaN : lossSum / samples, metrics.Compute(), metrics.ConfusionMatrix, samples);
+    }
+
+    /// <summary>
+    /// The model's answer for a batch of preprocessed inputs [N, ...sample shape]: probabilities of the positive
+    /// class [N] (binary), class probabilities [N, C] (multiclass) or values (regression).
+    /// </summary>
+    public Tensor Predict(Tensor input)
+    {
+        bool wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var _ = no_grad();
+            using var output = Network.call(input.to(Device));
+            return Loss.ToProbabilities(output).cpu();
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+    }
+
+    /// <summary>Writes the network's weights (parameters and buffers) to a .safetensors file, atomically.</summary>
+    public void SaveWeights(string path)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["spectune.spec"] = Spec.Name,
+            ["spectune.spec_hash"] = SpecHash,
+            ["spectune.architecture"] = Spec.Base.Architecture,
+            ["spectune.head_slot"] = Network.HeadSlot,
+        };
+        WeightLoader.SaveModule(path, Network, metadata);
+    }
+
+    internal DataLoader CreateTrainLoader() => CreateLoader(_train, training: true);
+
+    private DataLoader CreateLoader(IDataSource source, bool training) =>
+        new(source, Spec.Data.BatchSize, shuffle: training && Spec.Data.Shuffle, seed: Spec.Seed, _transforms, training,
+            Spec.Data.Prefetch, Spec.Task == TaskKind.MulticlassClassification ? TargetKind.ClassIndex : TargetKind.Value);
+
+    private int ClassCount => Spec.Task == TaskKind.Regression ? 0 : Math.Max(2, _train.ClassCount);
+
+    private WeightLoadReport LoadBaseWeights(string path)
+    {
+        using var file = SafeTensors.Read(path);
+        var tensors = file.ReadAll();
+        try
+        {
+            // The old head is replaced on purpose: its weights are neither missing nor unexpected.
+            return WeightLoader.Load(Network, tensors, new WeightLoadOptions
+            {
+                Strict = Spec.Base.Strict,
+                SkipPrefixes = new[] { Network.HeadSlot + "." },
+            });
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+        }
+    }
+
+    private string? Resolve(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
+    private static void CheckInputShape(FineTuneSpec spec, IReadOnlyList<int> sampleShape)
+    {
+        if (spec.Base.Input.Count > 0 && !spec.Base.Input.SequenceEqual(sampleShape))
+            throw new SpecException(new[]
+            {
+                new SpecDiagnostic("SPT0102", SpecSeverity.Error,
+                    $"base.input is [{string.Join(", ", spec.Base.Input)}] but the data (after transforms) gives samples shaped [{string.Join(", ", sampleShape)}].",
+                    spec.SourcePath, spec.Locations.Find("base.input")),
+            });
+    }
+
+    private static void CheckClassCount(FineTuneSpec spec, IDataSource train)
+    {
+        int outputs = HeadBuilder.OutputCount(spec.Head, 0);
+        string? problem = spec.Task switch
+        {
+            TaskKind.BinaryClassification when train.ClassCount > 2 =>
+                $"task is binary-classification but {train.Origin} has {train.ClassCount} classes; use data.classes to pick two.",
+            TaskKind.MulticlassClassification when outputs < train.ClassCount =>
+                $"The head's last linear layer has {outputs} units but {train.Origin} has {train.ClassCount} classes (labels 0..{train.ClassCount - 1}).",
+            _ => null,
+        };
+        if (problem is not null)
+            throw new SpecException(new[] { new SpecDiagnostic("SPT0103", SpecSeverity.Error, problem, spec.SourcePath, spec.Locations.Find("head.layers")) });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Regularizer?.Dispose();
+        Network.Dispose();
+    }
+}

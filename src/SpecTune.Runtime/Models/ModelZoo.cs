@@ -1,0 +1,37 @@
+using SpecTune.Spec;
+
+namespace SpecTune.Models;
+
+/// <summary>The architectures a spec's `base.architecture` can name.</summary>
+public static class ModelZoo
+{
+    /// <summary>Zoo entry names.</summary>
+    public static IReadOnlyList<string> Architectures { get; } = new[] { "mlp", "cnn", "resnet18", "resnet34", "resnet50" };
+
+    /// <summary>
+    /// Builds the base architecture for samples of <paramref name="sampleShape"/> with the spec's new head in
+    /// its slot. Weights are freshly initialised; pretrained weights are loaded afterwards by name.
+    /// </summary>
+    public static FineTuneNetwork Create(BaseSpec baseSpec, HeadSpec head, IReadOnlyList<int> sampleShape)
+    {
+        var arch = baseSpec.Architecture;
+        var hidden = baseSpec.Hidden.Count > 0 ? (IReadOnlyList<int>)baseSpec.Hidden.ToArray() : null;
+        return arch switch
+        {
+            "mlp" => new Mlp(sampleShape.Aggregate(1, (a, b) => a * b), hidden ?? Mlp.DefaultWidths,
+                HeadBuilder.Build(head, (hidden ?? Mlp.DefaultWidths)[^1])),
+            "cnn" => new SmallCnn(Channels(arch, sampleShape), hidden ?? SmallCnn.DefaultWidths,
+                HeadBuilder.Build(head, (hidden ?? SmallCnn.DefaultWidths)[^1])),
+            "resnet18" => new ResNet(18, Channels(arch, sampleShape), HeadBuilder.Build(head, 512)),
+            "resnet34" => new ResNet(34, Channels(arch, sampleShape), HeadBuilder.Build(head, 512)),
+            "resnet50" => new ResNet(50, Channels(arch, sampleShape), HeadBuilder.Build(head, 2048)),
+            _ => throw new ArgumentException(
+                $"Unknown architecture '{arch}' (base.architecture); expected one of {string.Join(", ", Architectures)}."),
+        };
+    }
+
+    private static int Channels(string arch, IReadOnlyList<int> shape) =>
+        shape.Count == 3
+            ? shape[0]
+            : throw new ArgumentException($"{arch} takes images shaped [channels, height, width]; the data gives [{string.Join(", ", shape)}].");
+}

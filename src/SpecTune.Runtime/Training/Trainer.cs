@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SpecTune.Checkpoints;
+using SpecTune.Data;
+using SpecTune.Freezing;
+using SpecTune.Losses;
+using SpecTune.Metrics;
+using SpecTune.Models;
+using SpecTune.Optimization;
+using SpecTune.Schedules;
+using SpecTune.Spec;
+using SpecTune.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune.Training;
+
+/// <summary>
+/// Runs a spec's phases on a prepared network: per phase it enters the freeze schedule, rebuilds the
+/// optimizer with per-group rates, trains epoch by epoch with the phase's schedule, evaluates, applies early
+/// stopping, logs, and checkpoints atomically after every epoch and on cancellation. A resumed run continues
+/// bit-exactly: the shuffle order, augmentation and learning rate are pure functions of (seed, epoch, step),
+/// and the checkpoint holds weights, optimizer state and the torch RNG.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly FineTuneJob _job;
+    private readonly FineTuneSpec _spec;
+    private readonly FineTuneNetwork _network;
+    private readonly FreezeController _freeze;
+    private readonly LossFunction _loss;
+    private readonly Device _device;
+
+    internal Trainer(FineTuneJob job)
+    {
+        _job = job;
+        _spec = job.Spec;
+        _network = job.Network;
+        _freeze = new FreezeController(_network, job.Groups);
+        _loss = job.Loss;
+        _device = job.Device;
+    }
+
+    /// <summary>Trains every phase (or what a checkpoint says is left of them).</summary>
+    public TrainingReport Run(TrainingOptions options)
+    {
+        var plans = PhasePlanner.Plan(_spec);
+        var specHash = _job.SpecHash;
+        var store = new CheckpointStore(_job.CheckpointFolder);
+        var history = new List<EpochResult>();
+        var summaries = new List<PhaseSummary>();
+
+        int startPhase = 0, startEpoch = 0, startStepInEpoch = 0;
+        long globalStep = 0;
+        TrainingCheckpoint? resumeFrom = null;
+        if (options.Resume && store.TryLoadLatest() is { } checkpoint)
+        {
+            if (checkpoint.SpecHash != specHash)
+                throw new CheckpointException(
+                    $"{store.LatestPath}: the checkpoint was written for a different spec (hash {checkpoint.SpecHash[..12]}, now {specHash[..12]}). " +
+                    "Delete it or train without --resume to start over.");
+            resumeFrom = checkpoint;
+            (startPhase, startEpoch, startStepInEpoch, globalStep) = (checkpoint.PhaseIndex, checkpoint.Epoch, checkpoint.StepInEpoch, checkpoint.Step);
+            checkpoint.RestoreModel(_network);
+            checkpoint.RestoreRandomState();
+            history.AddRange(DecodeHistory(checkpoint.Metadata));
+            summaries.AddRange(DecodeSummaries(checkpoint.Metadata));
+        }
+
+        var log = _job.MetricsLogPath is null ? null : new MetricsLog(_job.MetricsLogPath, append: resumeFrom is not null);
+        var trainLoader = _job.CreateTrainLoader();
+        int stepsPerEpoch = trainLoader.BatchesPerEpoch;
+
+        for (int p = startPhase; p < plans.Count; p++)
+        {
+            var phase = plans[p];
+            _freeze.Enter(phase);
+            using var optimizer = FineTuneOptimizer.Create(_spec.Optimizer, _freeze.OptimizerGroups(phase));
+            var stopping = _spec.EarlyStopping is null ? null : new EarlyStopping(_spec.EarlyStopping);
+            Dictionary<string, Tensor>? best = null;
+            int firstEpoch = 0, firstStep = 0;
+
+            if (resumeFrom is not null && p == startPhase)
+            {
+                if (resumeFrom.OptimizerState.Count > 0) optimizer.LoadState(resumeFrom.OptimizerState);
+                if (resumeFrom.BestState.Count > 0) best = Clone(resumeFrom.BestState);
+                stopping?.Restore(resumeFrom.BestMetric, resumeFrom.BestEpoch, resumeFrom.EpochsWithoutImprovement);
+                (firstEpoch, firstStep) = (startEpoch, startStepInEpoch);
+            }
+
+            var census = _freeze.Census();
+            long trainable = census.Sum(c => c.Trainable), frozen = census.Sum(c => c.Frozen);
+            long totalPhaseSteps = (long)phase.Epochs * stepsPerEpoch;
+            bool stoppedEarly = false;
+            int epochsRun = firstEpoch;
+
+            for (int epoch = firstEpoch; epoch < phase.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                _freeze.SetTrainingMode(phase);
+                double lossSum = 0;
+                long lossSamples = 0;
+                int stepInEpoch = epoch == firstEpoch ? firstStep : 0;
+
+                foreach (var batch in trainLoader.Epoch(ScheduleEpoch(p, epoch), stepInEpoch))
+                {
+                    using (batch)
+                    {
+                        if (options.Cancellation.IsCancellationRequested)
+                        {
+                            SaveCheckpoint(store, specHash, p, epoch, stepInEpoch, globalStep, optimizer, stopping, best, history, summaries);
+                            return new TrainingReport(_spec.Name, specHash, history, summaries, Cancelled: true, null, store.LatestPath, null);
+                        }
+
+                        long stepInPhase = (long)epoch * stepsPerEpoch + stepInEpoch;
+                        double factor = LearningRateSchedule.Factor(phase.Schedule, stepInPhase, totalPhaseSteps, stepsPerEpoch);
+                        for (int g = 0; g < optimizer.Groups.Count; g++)
+                            optimizer.SetLearningRate(g, optimizer.Groups[g].LearningRate * factor);
+
+                        double stepLoss = TrainStep(batch, optimizer);
+                        if (!double.IsFinite(stepLoss))
+                            throw new TrainingDivergedException(
+                                $"The loss became {stepLoss.ToString(CultureInfo.InvariantCulture)} in phase '{phase.Name}', epoch {epoch + 1}, step {stepInEpoch + 1} " +
+                                $"(global step {globalStep + 1}); training stopped. The last good checkpoint is kept at {store.LatestPath}. " +
+                                "Lower the learning rate or enable grad-clip.");
+
+                        lossSum += stepLoss * batch.Size;
+                        lossSamples += batch.Size;
+                        stepInEpoch++;
+                        globalStep++;
+                        if (options.Progress is not null && (stepInEpoch % Math.Max(1, options.ProgressInterval) == 0 || stepInEpoch == stepsPerEpoch))
+                            options.Progress.Report(new TrainingProgress(phase.Name, p, epoch, phase.Epochs, stepInEpoch, stepsPerEpoch, globalStep,
+                                lossSum / Math.Max(1, lossSamples), null));
+                    }
+                }
+
+                var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+                // A resumed epoch only saw part of its batches; its train loss covers those.
+                metrics["train-loss"] = lossSamples == 0 ? double.NaN : lossSum / lossSamples;
+                var evaluation = _job.EvaluateValidation();
+                if (evaluation is not null)
+                {
+                    metrics["val-loss"] = evaluation.Loss;
+                    foreach (var (name, value) in evaluation.Metrics) metrics["val-" + name] = value;
+                }
+
+                var rates = new Dictionary<string, double>(StringComparer.Ordinal);
+                for (int g = 0; g < optimizer.Groups.Count; g++) rates[optimizer.Groups[g].Name] = optimizer.GetLearningRate(g);
+                var result = new EpochResult(phase.Name, p, epoch, globalStep, metrics, rates, clock.Elapsed.TotalSeconds);
+                history.Add(result);
+                log?.Append(result);
+                epochsRun = epoch + 1;
+
+                if (stopping is not null && stopping.Update(epoch, metrics) && _spec.EarlyStopping!.RestoreBest)
+                {
+                    DisposeAll(best);
+                    best = WeightLoader.StateOf(_network);
+                }
+                bool stop = stopping?.ShouldStop ?? false;
+                SaveCheckpoint(store, specHash, p, epoch + 1, 0, globalStep, optimizer, stopping, best, history, summaries);
+                options.Progress?.Report(new TrainingProgress(phase.Name, p, epoch, phase.Epochs, stepsPerEpoch, stepsPerEpoch, globalStep,
+                    metrics["train-loss"], result));
+                if (stop) { stoppedEarly = epoch + 1 < phase.Epochs; break; }
+            }
+
+            int? bestEpoch = null;
+            if (best is not null && stopping?.BestEpoch is int bestAt && bestAt != epochsRun - 1)
+            {
+                WeightLoader.Load(_network, best, new WeightLoadOptions());
+                bestEpoch = bestAt;
+            }
+            DisposeAll(best);
+            var final = _job.EvaluateValidation()?.Metrics.ToDictionary(kv => "val-" + kv.Key, kv => kv.Value) ?? new Dictionary<string, double>();
+            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, final));
+            // The next phase starts from here; its optimizer is built fresh, as in an uninterrupted run.
+            SaveCheckpoint(store, specHash, p + 1, 0, 0, globalStep, null, null, null, history, summaries);
+            resumeFrom = null;
+        }
+
+        string? output = null;
+        if (_job.OutputPath is not null)
+        {
+            output = _job.OutputPath;
+            _job.SaveWeights(output);
+        }
+        return new TrainingReport(_spec.Name, specHash, history, summaries, Cancelled: false, output, store.LatestPath, _job.EvaluateValidation());
+    }
+
+    /// <summary>Forward, loss (plus L2-SP), backward, clip, step — all tensors of the step freed on exit.</summary>
+    private double TrainStep(Batch batch, FineTuneOptimizer optimizer)
+    {
+        using var scope = NewDisposeScope();
+        var input = batch.Features.to(_device);
+        var target = batch.Targets.to(_device);
+        optimizer.ZeroGrad();
+        var output = _network.call(input);
+        var loss = _loss.Compute(output, target);
+        if (_job.Regularizer is { } l2sp) loss = loss + l2sp.Penalty();
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        loss.backward();
+        if (_spec.Optimizer.GradientClip is double maxNorm)
+            GradientClipping.ClipGlobalNorm(optimizer.Groups.SelectMany(g => g.Parameters).Select(p => p.Value), maxNorm);
+        optimizer.Step();
+        return value;
+    }
+
+    /// <summary>Epoch numbers for shuffling run on across phases, so each phase sees fresh orders.</summary>
+    private static int ScheduleEpoch(int phaseIndex, int epoch) => phaseIndex * 100_003 + epoch;
+
+    private void SaveCheckpoint(CheckpointStore store, string specHash, int phase, int epoch, int stepInEpoch, long step,
+        FineTuneOptimizer? optimizer, EarlyStopping? stopping, Dictionary<string, Tensor>? best,
+        IReadOnlyList<EpochResult> history, IReadOnlyList<PhaseSummary> summaries)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["history"] = JsonSerializer.Serialize(history),
+            ["phases"] = JsonSerializer.Serialize(summaries),
+        };
+        var optimizerState = optimizer?.SaveState() ?? new Dictionary<string, Tensor>();
+        try
+        {
+            store.Save(new TrainingCheckpoint
+            {
+                SpecHash = specHash,
+                PhaseIndex = phase,
+                Epoch = epoch,
+                StepInEpoch = stepInEpoch,
+                Step = step,
+                BestMetric = stopping?.Best,
+                BestEpoch = stopping?.BestEpoch,
+                EpochsWithoutImprovement = stopping?.EpochsWithoutImprovement ?? 0,
+                Metadata = metadata,
+            }, _network, optimizerState, best);
+        }
+        finally
+        {
+            DisposeAll(optimizerState);
+        }
+    }
+
+    private static IEnumerable<EpochResult> DecodeHistory(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.TryGetValue("history", out var json) ? JsonSerializer.Deserialize<List<EpochResult>>(json) ?? new() : new();
+
+    private static IEnumerable<PhaseSummary> DecodeSummaries(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.TryGetValue("phases", out var json) ? JsonSerializer.Deserialize<List<PhaseSummary>>(json) ?? new() : new();
+
+    private static Dictionary<string, Tensor> Clone(IReadOnlyDictionary<string, Tensor> state) =>
+        state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var tensor in tensors.Values) tensor.Dispose();
+        tensors.Clear();
+    }
+}

@@ -1,0 +1,106 @@
+using SpecTune.Freezing;
+using SpecTune.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune.Tests.Freezing;
+
+public class FreezeTests
+{
+    [Fact]
+    public void Frozen_groups_stay_bit_identical_and_their_batchnorm_statistics_do_not_move()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 64, 2, seed: 1);
+        ws.WriteIdx("valid", 32, 2, seed: 2);
+        var phases = """
+              - name: head-only
+                epochs: 1
+                train: [head]
+              - name: body-too
+                epochs: 1
+                train: [head, body]
+            """;
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: phases)));
+
+        // Run only the first phase: cancel when its epoch ends, so the second phase stops before its first step.
+        using var cancel = new CancellationTokenSource();
+        var before = Snapshot(job);
+        var report = job.Train(new TrainingOptions
+        {
+            Cancellation = cancel.Token,
+            Progress = new SynchronousProgress<TrainingProgress>(p => { if (p.EpochCompleted is not null) cancel.Cancel(); }),
+            ProgressInterval = 1,
+        });
+        var after = Snapshot(job);
+
+        Assert.True(report.Cancelled);
+        Assert.Equal("head-only", report.Epochs.Single().Phase);
+        foreach (var (name, tensor) in before)
+        {
+            bool isHead = name.StartsWith("fc.", StringComparison.Ordinal);
+            bool same = tensor.equal(after[name]).item<bool>();
+            if (isHead && name.EndsWith("weight")) Assert.False(same, $"head parameter {name} did not train");
+            // Phase 2 was cancelled before its first step, so only the head moved: every stem/body tensor,
+            // running_mean and running_var included, is bit-identical.
+            if (!isHead) Assert.True(same, $"frozen tensor {name} changed");
+        }
+    }
+
+    [Fact]
+    public void Entering_a_phase_hands_only_trainable_parameters_to_the_optimizer_with_their_group_rates()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
+        var plans = PhasePlanner.Plan(job.Spec);
+        var freeze = new FreezeController(job.Network, job.Groups);
+
+        freeze.Enter(plans[0]);
+        var headOnly = freeze.OptimizerGroups(plans[0]);
+        Assert.Equal(new[] { "head" }, headOnly.Select(g => g.Name));
+        Assert.Equal(3.0e-3, headOnly[0].LearningRate, 12);
+        Assert.All(job.Groups["stem"].Parameters, p => Assert.False(p.Value.requires_grad));
+
+        freeze.Enter(plans[1]);
+        var all = freeze.OptimizerGroups(plans[1]).ToDictionary(g => g.Name, g => g.LearningRate);
+        Assert.Equal(1.0e-4, all["stem"], 12);
+        Assert.Equal(1.0e-3, all["body"], 12);
+        Assert.Equal(1.0e-3, all["head"], 12);
+        Assert.All(job.Groups["stem"].Parameters, p => Assert.True(p.Value.requires_grad));
+    }
+
+    [Theory]
+    [InlineData("freeze-all", false, false)]
+    [InlineData("train-affine", true, false)]
+    [InlineData("train-all", true, true)]
+    public void Batchnorm_policy_of_frozen_groups_is_applied_in_one_place(string policy, bool affineTrains, bool statisticsMove)
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        var phases = """
+              - name: head-only
+                epochs: 1
+                train: [head]
+            """;
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: phases, extra: $"batch-norm: {policy}")));
+        var before = Snapshot(job);
+        job.Train();
+        var after = Snapshot(job);
+
+        Assert.Equal(affineTrains, !before["bn2.weight"].equal(after["bn2.weight"]).item<bool>());
+        Assert.Equal(statisticsMove, !before["bn2.running_mean"].equal(after["bn2.running_mean"]).item<bool>());
+        Assert.True(before["conv2.weight"].equal(after["conv2.weight"]).item<bool>(), "frozen conv weights changed");
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(FineTuneJob job) =>
+        job.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+}
+
+/// <summary>Calls back on the reporting thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+public sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+{
+    public void Report(T value) => handler(value);
+}

@@ -50,7 +50,8 @@ public sealed class AdamOptimizer : FineTuneOptimizer
     protected override void Update(string name, Parameter parameter, Tensor grad, double lr)
     {
         var (expAvg, expAvgSq, stepCounter) = _moments[name];
-        stepCounter.add_(1);
+        // Scalars are not tracked by dispose scopes, so each one is disposed here rather than left to the finalizer.
+        using (var one = 1L.ToScalar()) stepCounter.add_(one);
         long step = ReadCount(stepCounter);
 
         if (WeightDecay != 0)

@@ -138,14 +138,13 @@ public abstract class FineTuneOptimizer : IDisposable
     public Dictionary<string, Tensor> SaveState()
     {
         ThrowIfDisposed();
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var saved = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        // cpu() returns the tensor itself when it already lives there, so clone to decouple the copy.
+        // The copies belong to the caller, not to any dispose scope.
         foreach (var (key, tensor) in _state)
-        {
-            // cpu() returns the tensor itself when it already lives there, so clone to decouple the copy.
-            using var onCpu = tensor.detach().cpu();
-            saved.Add(key, onCpu.clone().DetachFromDisposeScope());
-        }
+            saved.Add(key, tensor.detach().cpu().clone().DetachFromDisposeScope());
         return saved;
     }
 

@@ -282,6 +282,23 @@ public class FineTuneOptimizerTests
         optimizer.Dispose();
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.AdamW)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void Step_leaves_no_live_tensors_behind(OptimizerKind kind)
+    {
+        using var m = new OptimizerTestModel();
+        using var optimizer = FineTuneOptimizer.Create(Spec(kind, weightDecay: 0.01, momentum: 0.9, nesterov: true), m.Groups(BodyLr, HeadLr));
+        m.Backward();
+        optimizer.Step();
+
+        // Thread-local count of live tensor wrappers: unaffected by tests running on other threads.
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 5; i++) optimizer.Step();
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     /// <summary>Exact equality of shape and every element.</summary>
     internal static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 

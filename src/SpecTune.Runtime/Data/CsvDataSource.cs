@@ -24,7 +24,7 @@ public sealed class CsvDataSource : IDataSource
     /// False: targets are any finite numbers (regression) and <see cref="ClassCount"/> is 0.
     /// </param>
     /// <param name="scale">Multiplies every feature value (not the target).</param>
-    public CsvDataSource(string path, string? labelColumn, bool classification, float scale = 1f)
+    public CsvDataSource(string path, string? labelColumn, bool classification, double scale = 1.0)
     {
         Origin = Path.GetFullPath(path);
         var lines = DataFile.ReadAllLines(Origin);
@@ -55,7 +55,7 @@ public sealed class CsvDataSource : IDataSource
                 var value = ParseNumber(fields[c], lineNumber, c, header[c]);
                 if (c != LabelIndex)
                 {
-                    features.Add(value * scale);
+                    features.Add((float)(value * scale));
                 }
                 else if (classification)
                 {

@@ -63,18 +63,17 @@ public static class DataSourceFactory
     {
         var path = Path.GetFullPath(location.Path, baseDirectory);
         var transforms = spec.Transforms;
-        float? scale = transforms.Scale is double s ? (float)s : null;
         switch (spec.Format)
         {
             case DataFormat.Idx:
                 if (location.Labels is null)
                     throw new DataException(path, "idx data needs a labels file; expected {images: <idx3 file>, labels: <idx1 file>}");
-                return new IdxDataSource(path, Path.GetFullPath(location.Labels, baseDirectory), scale ?? 1f / 255f);
+                return new IdxDataSource(path, Path.GetFullPath(location.Labels, baseDirectory), transforms.Scale ?? 1.0 / 255);
             case DataFormat.Csv:
-                return new CsvDataSource(path, spec.LabelColumn, task != TaskKind.Regression, scale ?? 1f);
+                return new CsvDataSource(path, spec.LabelColumn, task != TaskKind.Regression, transforms.Scale ?? 1.0);
             case DataFormat.ImageFolder:
                 (int, int)? size = transforms.Resize.Count == 2 ? (transforms.Resize[0], transforms.Resize[1]) : null;
-                return new ImageFolderDataSource(path, transforms.Channels ?? 3, size, scale ?? 1f / 255f);
+                return new ImageFolderDataSource(path, transforms.Channels ?? 3, size, transforms.Scale ?? 1.0 / 255);
             default:
                 throw new ArgumentOutOfRangeException(nameof(spec), spec.Format, "unknown data format");
         }

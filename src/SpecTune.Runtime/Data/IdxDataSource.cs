@@ -17,16 +17,16 @@ public sealed class IdxDataSource : IDataSource
     private readonly byte[] _labels;
     private readonly int _labelsOffset;
     private readonly int _pixels;
-    private readonly float _scale;
+    private readonly float[] _byteValues;
 
     /// <param name="imagesPath">The idx3-ubyte images file.</param>
     /// <param name="labelsPath">The idx1-ubyte labels file.</param>
     /// <param name="scale">Multiplies each byte; the default maps 0..255 to [0, 1].</param>
-    public IdxDataSource(string imagesPath, string labelsPath, float scale = 1f / 255f)
+    public IdxDataSource(string imagesPath, string labelsPath, double scale = 1.0 / 255)
     {
         ImagesPath = Path.GetFullPath(imagesPath);
         LabelsPath = Path.GetFullPath(labelsPath);
-        _scale = scale;
+        _byteValues = ByteScale.Table(scale);
 
         _images = DataFile.ReadAllBytesDecompressed(ImagesPath);
         var imageDims = ReadHeader(ImagesPath, _images, ImagesMagic, "images", "unsigned-byte images with 3 dimensions (N, height, width)");
@@ -71,7 +71,7 @@ public sealed class IdxDataSource : IDataSource
         CheckIndex(index);
         var pixels = _images.AsSpan(_imagesOffset + index * _pixels, _pixels);
         for (int i = 0; i < pixels.Length; i++)
-            destination[i] = pixels[i] * _scale;
+            destination[i] = _byteValues[pixels[i]];
     }
 
     public float ReadTarget(int index)

@@ -23,14 +23,14 @@ public sealed class ImageFolderDataSource : IDataSource
     private readonly string[] _files;
     private readonly int[] _labels;
     private readonly int _channels;
-    private readonly float _scale;
+    private readonly float[] _byteValues;
     private readonly bool _resize;
 
     /// <param name="root">The folder holding one sub-folder per class.</param>
     /// <param name="channels">1 (grey) or 3 (RGB): images are decoded to this many channels.</param>
     /// <param name="size">Resize every image to (height, width); null requires all images to share one size.</param>
     /// <param name="scale">Multiplies each byte; the default maps 0..255 to [0, 1].</param>
-    public ImageFolderDataSource(string root, int channels = 3, (int Height, int Width)? size = null, float scale = 1f / 255f)
+    public ImageFolderDataSource(string root, int channels = 3, (int Height, int Width)? size = null, double scale = 1.0 / 255)
     {
         if (channels is not (1 or 3))
             throw new ArgumentOutOfRangeException(nameof(channels), channels, "expected 1 or 3");
@@ -38,7 +38,7 @@ public sealed class ImageFolderDataSource : IDataSource
             throw new ArgumentOutOfRangeException(nameof(size), size, "expected a positive height and width");
         Origin = Path.GetFullPath(root);
         _channels = channels;
-        _scale = scale;
+        _byteValues = ByteScale.Table(scale);
 
         if (!Directory.Exists(Origin))
             throw new DataException(Origin, "folder not found; expected a folder with one sub-folder of images per class");
@@ -117,7 +117,7 @@ public sealed class ImageFolderDataSource : IDataSource
         {
             var channel = planar.Slice(c * plane, plane);
             for (int p = 0; p < plane; p++)
-                channel[p] = data[p * _channels + c] * _scale;
+                channel[p] = _byteValues[data[p * _channels + c]];
         }
         if (decoded is not null)
             ResizeTransform.Bilinear(decoded, _channels, height, width, destination, ImageSize.Height, ImageSize.Width);

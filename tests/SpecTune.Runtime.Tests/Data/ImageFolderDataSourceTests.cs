@@ -108,4 +108,24 @@ public class ImageFolderDataSourceTests
         Assert.Equal(root, error.Path);
         Assert.Contains("not found", error.Message);
     }
+
+    [Fact]
+    public void A_file_that_is_not_an_image_is_named_when_sizes_are_checked_and_when_decoding()
+    {
+        using var folder = new TempFolder();
+        var broken = folder.PathOf("a/broken.png");
+        File.WriteAllBytes(broken, [1, 2, 3, 4, 5, 6, 7, 8]);
+        var truncated = folder.PathOf("b/truncated.png");
+        Fixtures.WriteSolid(truncated, 16, 16, 1, 2, 3);
+        File.WriteAllBytes(truncated, File.ReadAllBytes(truncated)[..60]);
+
+        var atOpen = Assert.Throws<DataException>(() => new ImageFolderDataSource(folder.Root));
+        var resizing = new ImageFolderDataSource(folder.Root, size: (2, 2));
+        var atRead = Assert.Throws<DataException>(() => resizing.ReadFeatures(0, new float[12]));
+
+        Assert.Equal(broken, atOpen.Path);
+        Assert.Equal(broken, atRead.Path);
+        Assert.Contains("expected a PNG or JPEG file", atRead.Message);
+        Assert.Equal(truncated, Assert.Throws<DataException>(() => resizing.ReadFeatures(1, new float[12])).Path);
+    }
 }

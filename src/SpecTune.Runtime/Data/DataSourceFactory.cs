@@ -36,6 +36,10 @@ public static class DataSourceFactory
     {
         var train = Open(spec, spec.Train, baseDirectory, task);
         var valid = spec.Valid is null ? null : Open(spec, spec.Valid, baseDirectory, task);
+        // Folder names define the labels, so different folders would silently give one label two meanings.
+        if (train is ImageFolderDataSource trainFolder && valid is ImageFolderDataSource validFolder
+            && !validFolder.ClassNames.SequenceEqual(trainFolder.ClassNames))
+            throw new DataException(validFolder.Origin, $"has class folders [{string.Join(", ", validFolder.ClassNames)}]; expected the training folder's [{string.Join(", ", trainFolder.ClassNames)}] ({trainFolder.Origin})");
 
         if (!spec.Classes.IsEmpty)
         {

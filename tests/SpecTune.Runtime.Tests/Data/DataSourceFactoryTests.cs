@@ -83,4 +83,20 @@ public class DataSourceFactoryTests
         Assert.Equal([1, 2, 2], train.SampleShape);
         Assert.Empty(TransformPipeline.FromSpec(transforms, train.SampleShape).Transforms);
     }
+
+    [Fact]
+    public void Image_folders_for_training_and_validation_must_have_the_same_classes()
+    {
+        using var folder = new TempFolder();
+        Fixtures.WriteSolid(folder.PathOf("train/cat/1.png"), 2, 2, 0, 0, 0);
+        Fixtures.WriteSolid(folder.PathOf("train/dog/1.png"), 2, 2, 0, 0, 0);
+        Fixtures.WriteSolid(folder.PathOf("valid/cat/1.png"), 2, 2, 0, 0, 0);
+        Fixtures.WriteSolid(folder.PathOf("valid/dgo/1.png"), 2, 2, 0, 0, 0);
+        var spec = Spec(DataFormat.ImageFolder, new DataSourceSpec("train", null), new DataSourceSpec("valid", null));
+
+        var error = Assert.Throws<DataException>(() => DataSourceFactory.Create(spec, folder.Root, TaskKind.MulticlassClassification, seed: 1));
+
+        Assert.Equal(Path.Combine(folder.Root, "valid"), error.Path);
+        Assert.Contains("[cat, dgo]; expected the training folder's [cat, dog]", error.Message);
+    }
 }

@@ -3,6 +3,7 @@ namespace SpecTune.Data;
 /// <summary>
 /// A random-access set of samples, read lazily. Sources hold raw decoded values; preprocessing and
 /// augmentation are <see cref="ISampleTransform"/>s applied by the data loader.
+/// The loader reads samples from several threads at once, so reads must be thread-safe.
 /// </summary>
 public interface IDataSource
 {

@@ -28,13 +28,13 @@ public sealed class FineTuneJob : IDisposable
     {
         Spec = spec;
         BaseDirectory = baseDirectory;
-        SpecHash = Spec.SpecHash.Compute(spec);
+        SpecHash = global::SpecTune.Spec.SpecHash.Compute(spec);
         Device = torch.device(spec.Device);
         torch.set_num_threads(spec.Threads ?? Environment.ProcessorCount);
 
-        (_train, _valid) = DataSourceFactory.Create(spec.Data, baseDirectory);
+        (_train, _valid) = DataSourceFactory.Create(spec.Data, baseDirectory, spec.Task, spec.Seed);
         _transforms = TransformPipeline.FromSpec(spec.Data.Transforms, _train.SampleShape);
-        var sampleShape = _transforms.OutputShape;
+        var sampleShape = _transforms.OutputShape(_train.SampleShape, training: false);
         CheckInputShape(spec, sampleShape);
         CheckClassCount(spec, _train);
 

@@ -104,7 +104,8 @@ namespace SpecTune.Spec
 
         /// <summary>True for plain, untagged-or-non-string scalars: quoted "32" is text, not a number.</summary>
         public static bool IsPlain(YamlScalarNode scalar) =>
-            (scalar.Style == ScalarStyle.Plain || scalar.Style == ScalarStyle.Any) && scalar.Tag.Value != "tag:yaml.org,2002:str";
+            (scalar.Style == ScalarStyle.Plain || scalar.Style == ScalarStyle.Any)
+            && (scalar.Tag.IsEmpty || scalar.Tag.IsNonSpecific || scalar.Tag.Value != "tag:yaml.org,2002:str");
 
         public static bool TryInt(YamlScalarNode scalar, out int value)
         {

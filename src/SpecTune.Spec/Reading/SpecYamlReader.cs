@@ -64,6 +64,14 @@ namespace SpecTune.Spec
                     context.Report(SpecDiagnostics.YamlSyntax, span, exception.Message);
                 return null;
             }
+            catch (Exception exception) when (exception is InvalidOperationException || exception is ArgumentException)
+            {
+                // Some malformed inputs (e.g. an unclosed flow list followed by a key) make YamlDotNet
+                // fail without a mark; locate the error where the last well-formed event ends.
+                context.Report(SpecDiagnostics.YamlSyntax, LastGoodPosition(context, text),
+                    "the text after this point is not valid YAML (" + exception.Message + ")");
+                return null;
+            }
 
             if (stream.Documents.Count == 0 || ReadContext.IsNull(stream.Documents[0].RootNode))
             {
@@ -79,6 +87,21 @@ namespace SpecTune.Spec
             if (root is YamlMappingNode mapping) return mapping;
             context.Report(SpecDiagnostics.WrongType, context.SpanOf(root), "the spec", "a mapping of keys such as 'spectune: 1'", ReadContext.Describe(root));
             return null;
+        }
+
+        private static SourceSpan LastGoodPosition(ReadContext context, string text)
+        {
+            var parser = new Parser(new StringReader(text));
+            var last = Mark.Empty;
+            try
+            {
+                while (parser.MoveNext()) last = parser.Current!.End;
+            }
+            catch (Exception exception) when (exception is YamlException || exception is InvalidOperationException || exception is ArgumentException)
+            {
+                // Expected: this pass exists to find where parsing stops.
+            }
+            return context.SpanAt(last, last);
         }
 
         private static FineTuneSpec ReadSpec(ReadContext context, YamlMappingNode root)

@@ -88,6 +88,26 @@ public class DiagnosticLocationTests
     }
 
     [Fact]
+    public void An_unreadable_list_item_does_not_shift_the_locations_of_later_items()
+    {
+        var yaml = Samples.Replace(Samples.Minimal, "  - { name: all, epochs: 1, train: [head] }", "  - 5\n  - { name: all, epochs: 0, train: [head] }");
+        yaml = Samples.Replace(yaml, "task: multiclass-classification", "task: regression\nmetrics: [bogus, accuracy]");
+        yaml = Samples.Replace(yaml, "loss: cross-entropy", "loss: mse");
+
+        var diagnostics = SpecYamlReader.Read(yaml, null).Diagnostics;
+
+        Assert.Equal(
+            new[]
+            {
+                ("SPT0008", Samples.Position(yaml, "bogus")),
+                ("SPT0114", Samples.Position(yaml, "accuracy")),
+                ("SPT0006", Samples.Position(yaml, "5")),
+                ("SPT0107", Samples.Position(yaml, "0, train")),
+            },
+            diagnostics.Select(d => (d.Id, Samples.Display(d.Span))));
+    }
+
+    [Fact]
     public void Missing_phases_are_reported_at_the_spec()
     {
         var yaml = Samples.Minimal.Substring(0, Samples.Minimal.IndexOf("phases:", StringComparison.Ordinal));

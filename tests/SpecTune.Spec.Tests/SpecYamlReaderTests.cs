@@ -134,7 +134,6 @@ public class SpecYamlReaderTests
         var yaml = Samples.Minimal
             .Replace("loss: cross-entropy", "loss: { cross-entropy: { label-smoothing: 0.1 } }")
             .Replace("{ name: all, epochs: 1, train: [head] }", "{ name: all, epochs: 1, train: head, lr: 0.05, schedule: {step: {step-size: 2, gamma: 0.5}} }")
-            .Replace("early", "early")
             + "early-stopping: { patience: 2 }\n";
 
         var spec = SpecYamlReader.Read(yaml, null).Spec!;

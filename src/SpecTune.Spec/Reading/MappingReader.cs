@@ -59,6 +59,10 @@ namespace SpecTune.Spec
 
         public bool Has(string key) => _entries.ContainsKey(key);
 
+        /// <summary>The span of the value of <paramref name="key"/>, or of this mapping when the key is absent.</summary>
+        public SourceSpan ValueSpan(string key) =>
+            _context.SpanOf(_entries.TryGetValue(key, out var entry) ? entry.Value : Node);
+
         /// <summary>The value of <paramref name="key"/>, recorded in the source map; null when absent or written as null.</summary>
         public YamlNode? Optional(string key)
         {
@@ -227,8 +231,9 @@ namespace SpecTune.Spec
             {
                 var itemPath = path + "[" + i + "]";
                 context.Record(itemPath, sequence.Children[i]);
-                var value = item(sequence.Children[i], itemPath);
-                if (value.HasValue) items.Add(value.Value);
+                // An unreadable item keeps its place (its path is marked unreliable), so that later
+                // items keep the index their source-map path names.
+                items.Add(item(sequence.Children[i], itemPath) ?? default);
             }
             return items.ToEquatableArray();
         }

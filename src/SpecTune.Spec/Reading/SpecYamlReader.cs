@@ -111,7 +111,7 @@ namespace SpecTune.Spec
 
             var version = m.Int("spectune", required: true);
             if (version is not null && version != 1)
-                context.Fail("spectune", SpecDiagnostics.UnsupportedVersion, context.SpanOf(m.Optional("spectune")!), version);
+                context.Fail("spectune", SpecDiagnostics.UnsupportedVersion, m.ValueSpan("spectune"), version);
 
             return new FineTuneSpec(
                 Version: version ?? 1,
@@ -187,7 +187,8 @@ namespace SpecTune.Spec
             var replace = m.String("replace");
             var layersNode = m.Required("layers", "a list of layers");
             if (layersNode is null) return new HeadSpec(replace, EquatableArray<HeadLayerSpec>.Empty);
-            var layers = ReadList(context, layersNode, "head.layers", "a list of layers", (node, path) => ReadHeadLayer(context, node, path));
+            var layers = ReadList(context, layersNode, "head.layers", "a list of layers", new HeadLayerSpec(HeadLayerKind.Relu, null, null),
+                (node, path) => ReadHeadLayer(context, node, path));
             return new HeadSpec(replace, layers);
         }
 
@@ -347,7 +348,8 @@ namespace SpecTune.Spec
         {
             var node = root.Optional("phases");
             if (node is null) return EquatableArray<PhaseSpec>.Empty;
-            return ReadList(context, node, "phases", "a list of phases", (item, path) => ReadPhase(context, item, path));
+            var placeholder = new PhaseSpec("", 1, EquatableArray<string>.Empty, EquatableArray<GroupRate>.Empty, ScheduleSpec.Constant, null);
+            return ReadList(context, node, "phases", "a list of phases", placeholder, (item, path) => ReadPhase(context, item, path));
         }
 
         private static PhaseSpec? ReadPhase(ReadContext context, YamlNode node, string path)
@@ -501,7 +503,8 @@ namespace SpecTune.Spec
             }
         }
 
-        private static EquatableArray<T> ReadList<T>(ReadContext context, YamlNode? node, string path, string expected, Func<YamlNode, string, T?> item)
+        /// <summary>A list of records; an unreadable item is replaced by <paramref name="placeholder"/> so later items keep their index.</summary>
+        private static EquatableArray<T> ReadList<T>(ReadContext context, YamlNode? node, string path, string expected, T placeholder, Func<YamlNode, string, T?> item)
             where T : class
         {
             if (node is null) return EquatableArray<T>.Empty;
@@ -515,7 +518,7 @@ namespace SpecTune.Spec
             {
                 var itemPath = path + "[" + i + "]";
                 context.Record(itemPath, sequence.Children[i]);
-                if (item(sequence.Children[i], itemPath) is { } value) items.Add(value);
+                items.Add(item(sequence.Children[i], itemPath) ?? placeholder);
             }
             return items.ToEquatableArray();
         }
@@ -524,6 +527,6 @@ namespace SpecTune.Spec
             node is null ? EquatableArray<MetricKind>.Empty : Values.List(context, node, path, expected, item);
 
         private static EquatableArray<string> ReadStrings(ReadContext context, YamlNode node, string path, string expected) =>
-            ReadList(context, node, path, expected, (item, itemPath) => Values.String(context, item, itemPath));
+            ReadList(context, node, path, expected, "", (item, itemPath) => Values.String(context, item, itemPath));
     }
 }

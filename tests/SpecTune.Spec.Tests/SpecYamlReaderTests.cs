@@ -238,6 +238,17 @@ public class SpecYamlReaderTests
     }
 
     [Fact]
+    public void Duplicate_key_is_named_without_its_quotes()
+    {
+        var yaml = Samples.Full + "'seed': 7\n";
+
+        var diagnostic = Assert.Single(SpecYamlReader.Read(yaml, null).Diagnostics);
+
+        Assert.Equal("Duplicate key 'seed'; each key may appear once in a mapping", diagnostic.Message);
+        Assert.Equal(Samples.Position(yaml, "'seed': 7"), Samples.Display(diagnostic.Span));
+    }
+
+    [Fact]
     public void Two_documents_are_rejected_at_the_second()
     {
         var diagnostic = Assert.Single(SpecYamlReader.Read(Samples.Minimal + "---\nname: Other\n", null).Diagnostics);

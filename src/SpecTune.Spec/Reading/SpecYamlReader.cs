@@ -58,8 +58,10 @@ namespace SpecTune.Spec
             {
                 var span = context.SpanAt(exception.Start, exception.End);
                 // YamlDotNet's mapping rejects a repeated key while loading; give it its own id.
-                if (exception.Message.StartsWith("Duplicate key", StringComparison.Ordinal))
-                    context.Report(SpecDiagnostics.DuplicateKey, span, text.Substring(span.StartOffset, span.EndOffset - span.StartOffset));
+                // Its message is "Duplicate key <value>", the key without quotes; the loaded tree is lost, so this is the only diagnostic.
+                const string duplicate = "Duplicate key";
+                if (exception.Message.StartsWith(duplicate, StringComparison.Ordinal))
+                    context.Report(SpecDiagnostics.DuplicateKey, span, exception.Message.Substring(duplicate.Length).Trim());
                 else
                     context.Report(SpecDiagnostics.YamlSyntax, span, exception.Message);
                 return null;

@@ -23,7 +23,7 @@ namespace SpecTune.Spec
     {
         public static SourceMap Empty { get; } = new SourceMap(EquatableArray<SourceLocation>.Empty);
 
-        /// <summary>The span of <paramref name="specPath"/>, or of its closest recorded ancestor, or <see cref="SourceSpan.None"/>.</summary>
+        /// <summary>The span of <paramref name="specPath"/>, or of its closest recorded ancestor (the root is ``), or <see cref="SourceSpan.None"/>.</summary>
         public SourceSpan Find(string specPath)
         {
             var path = specPath;
@@ -31,9 +31,10 @@ namespace SpecTune.Spec
             {
                 foreach (var entry in Entries)
                     if (entry.SpecPath == path) return entry.Span;
+                if (path.Length == 0) return SourceSpan.None;
                 var cut = System.Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
-                if (cut <= 0) return SourceSpan.None;
-                path = path.Substring(0, cut);
+                // The root mapping is recorded under "", so a value absent from the file (a default) is located at the spec itself.
+                path = cut <= 0 ? "" : path.Substring(0, cut);
             }
         }
 

@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace SpecTune.Spec
+{
+    /// <summary>
+    /// Semantic checks that need no knowledge of the base architecture's parameters: names, references
+    /// between groups and phases, ranges, and whether loss, head and metrics fit the task. Each
+    /// diagnostic is placed at the offending value through <see cref="FineTuneSpec.Locations"/>.
+    /// </summary>
+    public static class SpecChecker
+    {
+        private static readonly string[] Monitors =
+            (from split in new[] { "train", "val" }
+             from metric in new[] { "loss", "accuracy", "precision", "recall", "f1" }
+             select split + "-" + metric).ToArray();
+
+        private static readonly Regex MonitorPattern = new Regex("^(train|val)-(loss|accuracy|precision|recall|f1)$", RegexOptions.CultureInvariant);
+        private static readonly Regex DevicePattern = new Regex("^(cpu|cuda|cuda:[0-9]+)$", RegexOptions.CultureInvariant);
+        private static readonly Regex NamePattern = new Regex("^[A-Za-z][A-Za-z0-9_-]*$", RegexOptions.CultureInvariant);
+
+        /// <summary>Checks <paramref name="spec"/>; the result is empty when it is sound.</summary>
+        public static EquatableArray<SpecDiagnostic> Check(FineTuneSpec spec) => Check(spec, null).ToEquatableArray();
+
+        /// <param name="spec">The spec.</param>
+        /// <param name="unreliable">
+        /// Spec paths the reader could not read (a placeholder stands there); rules touching them are
+        /// skipped so that one mistake is reported once, not again as a follow-on error.
+        /// </param>
+        internal static List<SpecDiagnostic> Check(FineTuneSpec spec, ICollection<string>? unreliable)
+        {
+            var run = new Run(spec, unreliable ?? Array.Empty<string>());
+            run.CheckTop();
+            run.CheckBase();
+            run.CheckGroups();
+            run.CheckHead();
+            run.CheckTaskFit();
+            run.CheckData();
+            run.CheckOptimizer();
+            run.CheckPhases();
+            run.CheckEarlyStopping();
+            return run.Diagnostics;
+        }
+
+        private sealed class Run
+        {
+            private readonly FineTuneSpec _spec;
+            private readonly ICollection<string> _unreliable;
+
+            public Run(FineTuneSpec spec, ICollection<string> unreliable)
+            {
+                _spec = spec;
+                _unreliable = unreliable;
+            }
+
+            public List<SpecDiagnostic> Diagnostics { get; } = new List<SpecDiagnostic>();
+
+            public void CheckTop()
+            {
+                if (_spec.Version != 1) Report(SpecDiagnostics.UnsupportedVersion, "spectune", _spec.Version);
+                if (!CSharpNames.IsIdentifier(_spec.Name))
+                    Report(SpecDiagnostics.InvalidIdentifier, "name", _spec.Name, "C# identifier for the generated class");
+                if (_spec.Namespace is { } ns && !ns.Split('.').All(CSharpNames.IsIdentifier))
+                    Report(SpecDiagnostics.InvalidIdentifier, "namespace", ns, "namespace (dotted C# identifiers)");
+                if (!DevicePattern.IsMatch(_spec.Device)) Report(SpecDiagnostics.InvalidDevice, "device", _spec.Device);
+                if (_spec.Threads is { } threads && threads <= 0) Report(SpecDiagnostics.NotPositive, "threads", "threads", threads);
+                if (_spec.Regularization is { L2Sp: var alpha } && alpha < 0)
+                    Report(SpecDiagnostics.OutOfRange, "regularization.l2-sp", "regularization.l2-sp", "0 or more", alpha);
+            }
+
+            public void CheckBase()
+            {
+                var architecture = _spec.Base.Architecture;
+                if (Array.IndexOf(SpecNames.Architectures, architecture) < 0)
+                    Report(SpecDiagnostics.UnknownArchitecture, "base.architecture", architecture, string.Join(", ", SpecNames.Architectures),
+                        SpecDiagnostics.DidYouMeanSuffix(architecture, SpecNames.Architectures));
+                if (_spec.Base.Input.IsEmpty)
+                    Report(SpecDiagnostics.OutOfRange, "base.input", "base.input", "a non-empty list of sizes", "empty");
+                PositiveItems(_spec.Base.Input, "base.input");
+                PositiveItems(_spec.Base.Hidden, "base.hidden");
+            }
+
+            public void CheckGroups()
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var group in _spec.Groups)
+                {
+                    var path = "groups." + group.Name;
+                    if (group.Name == "head") Report(SpecDiagnostics.ReservedGroup, path + ".$key");
+                    else if (!NamePattern.IsMatch(group.Name)) Report(SpecDiagnostics.InvalidName, path + ".$key", group.Name, "group");
+                    if (!seen.Add(group.Name)) Report(SpecDiagnostics.DuplicateGroup, path + ".$key", group.Name);
+                    if (group.Patterns.IsEmpty) Report(SpecDiagnostics.EmptyGroup, path, group.Name);
+                }
+            }
+
+            public void CheckHead()
+            {
+                var layers = _spec.Head.Layers;
+                for (int i = 0; i < layers.Count; i++)
+                {
+                    var layer = layers[i];
+                    if (layer.Kind == HeadLayerKind.Linear && layer.Units is { } units && units <= 0)
+                        Report(SpecDiagnostics.NotPositive, $"head.layers[{i}]", "linear", units);
+                    if (layer.Kind == HeadLayerKind.Dropout && layer.Rate is { } rate && (rate < 0 || rate >= 1))
+                        Report(SpecDiagnostics.OutOfRange, $"head.layers[{i}]", "dropout", "at least 0 and below 1", rate);
+                }
+                if (!Known("head.layers")) return;
+                if (!layers.Any(l => l.Kind == HeadLayerKind.Linear)) Report(SpecDiagnostics.HeadWithoutLinear, "head.layers");
+            }
+
+            public void CheckTaskFit()
+            {
+                if (!Known("task")) return;
+                var task = _spec.Task;
+                var expected = task switch
+                {
+                    TaskKind.BinaryClassification => LossKind.BinaryCrossEntropy,
+                    TaskKind.MulticlassClassification => LossKind.CrossEntropy,
+                    _ => LossKind.Mse,
+                };
+                if (Known("loss") && _spec.Loss.Kind != expected)
+                    Report(SpecDiagnostics.LossDoesNotFitTask, "loss",
+                        SpecNames.Losses.NameOf(_spec.Loss.Kind), SpecNames.Tasks.NameOf(task), SpecNames.Losses.NameOf(expected));
+                var smoothing = _spec.Loss.LabelSmoothing;
+                if (smoothing < 0 || smoothing >= 1)
+                    Report(SpecDiagnostics.OutOfRange, "loss.label-smoothing", "label-smoothing", "at least 0 and below 1", smoothing);
+
+                if (task == TaskKind.Regression)
+                    for (int i = 0; i < _spec.Metrics.Count; i++)
+                        Report(SpecDiagnostics.MetricDoesNotFitTask, $"metrics[{i}]", SpecNames.Metrics.NameOf(_spec.Metrics[i]));
+
+                if (task != TaskKind.BinaryClassification || !Known("head.layers")) return;
+                var layers = _spec.Head.Layers;
+                for (int i = layers.Count - 1; i >= 0; i--)
+                {
+                    if (layers[i].Kind != HeadLayerKind.Linear) continue;
+                    if (layers[i].Units != 1) Report(SpecDiagnostics.BinaryHeadWidth, $"head.layers[{i}]", layers[i].Units);
+                    break;
+                }
+                for (int i = 0; i < layers.Count; i++)
+                    if (layers[i].Kind == HeadLayerKind.Softmax) Report(SpecDiagnostics.SoftmaxForBinary, $"head.layers[{i}]");
+            }
+
+            public void CheckData()
+            {
+                var data = _spec.Data;
+                if (data.BatchSize <= 0) Report(SpecDiagnostics.NotPositive, "data.batch-size", "data.batch-size", data.BatchSize);
+                if (data.Prefetch < 0) Report(SpecDiagnostics.OutOfRange, "data.prefetch", "data.prefetch", "0 or more", data.Prefetch);
+                if (data.Split is { } split)
+                {
+                    if (split <= 0 || split >= 1) Report(SpecDiagnostics.OutOfRange, "data.split", "data.split", "between 0 and 1 (both excluded)", split);
+                    else if (data.Valid is not null) Report(SpecDiagnostics.SplitIgnored, "data.split");
+                }
+                for (int i = 0; i < data.Classes.Count; i++)
+                    if (data.Classes[i] < 0) Report(SpecDiagnostics.OutOfRange, $"data.classes[{i}]", "data.classes", "labels of 0 or more", data.Classes[i]);
+
+                var transforms = data.Transforms;
+                if (!transforms.Resize.IsEmpty && transforms.Resize.Count != 2)
+                    Report(SpecDiagnostics.WrongLength, "data.transforms.resize", "data.transforms.resize", "2 ([height, width])", transforms.Resize.Count);
+                PositiveItems(transforms.Resize, "data.transforms.resize");
+                if (transforms.Channels is { } channels && channels != 1 && channels != 3)
+                    Report(SpecDiagnostics.OutOfRange, "data.transforms.channels", "data.transforms.channels", "1 or 3", channels);
+                if (transforms.Scale is { } scale && scale <= 0) Report(SpecDiagnostics.NotPositive, "data.transforms.scale", "data.transforms.scale", scale);
+                if (transforms.RandomCrop < 0)
+                    Report(SpecDiagnostics.OutOfRange, "data.transforms.random-crop", "data.transforms.random-crop", "0 or more", transforms.RandomCrop);
+                if (transforms.Mean.Count != transforms.Std.Count && Known("data.transforms.normalize"))
+                    Report(SpecDiagnostics.NormalizeLengths, "data.transforms.normalize.std", transforms.Mean.Count, transforms.Std.Count);
+                for (int i = 0; i < transforms.Std.Count; i++)
+                    if (transforms.Std[i] <= 0) Report(SpecDiagnostics.NotPositive, $"data.transforms.normalize.std[{i}]", "normalize.std", transforms.Std[i]);
+            }
+
+            public void CheckOptimizer()
+            {
+                var o = _spec.Optimizer;
+                if (o.LearningRate <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.lr", "optimizer.lr", o.LearningRate);
+                if (o.WeightDecay < 0) Report(SpecDiagnostics.OutOfRange, "optimizer.weight-decay", "optimizer.weight-decay", "0 or more", o.WeightDecay);
+                if (o.Momentum < 0 || o.Momentum >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.momentum", "optimizer.momentum", "at least 0 and below 1", o.Momentum);
+                if (o.Beta1 < 0 || o.Beta1 >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.betas[0]", "optimizer.betas[0]", "at least 0 and below 1", o.Beta1);
+                if (o.Beta2 < 0 || o.Beta2 >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.betas[1]", "optimizer.betas[1]", "at least 0 and below 1", o.Beta2);
+                if (o.Epsilon <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.eps", "optimizer.eps", o.Epsilon);
+                if (o.GradientClip is { } clip && clip <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.grad-clip", "optimizer.grad-clip", clip);
+            }
+
+            public void CheckPhases()
+            {
+                var phases = _spec.Phases;
+                if (phases.IsEmpty)
+                {
+                    Report(SpecDiagnostics.NoPhases, "phases");
+                    return;
+                }
+                // `head` is always a group: the new head's parameters.
+                var groups = new[] { "head" }.Concat(_spec.Groups.Select(g => g.Name)).Distinct().ToArray();
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                for (int p = 0; p < phases.Count; p++)
+                {
+                    var phase = phases[p];
+                    var path = $"phases[{p}]";
+                    if (!NamePattern.IsMatch(phase.Name)) Report(SpecDiagnostics.InvalidName, path + ".name", phase.Name, "phase");
+                    else if (!names.Add(phase.Name)) Report(SpecDiagnostics.DuplicatePhase, path + ".name", phase.Name);
+                    if (phase.Epochs <= 0) Report(SpecDiagnostics.NotPositive, path + ".epochs", path + ".epochs", phase.Epochs);
+
+                    if (phase.Train.IsEmpty) Report(SpecDiagnostics.PhaseTrainsNothing, path + ".train", phase.Name);
+                    var trained = new HashSet<string>(StringComparer.Ordinal);
+                    for (int t = 0; t < phase.Train.Count; t++)
+                    {
+                        var group = phase.Train[t];
+                        var itemPath = $"{path}.train[{t}]";
+                        if (Array.IndexOf(groups, group) < 0)
+                        {
+                            if (Known("groups"))
+                                Report(SpecDiagnostics.UnknownGroup, itemPath, phase.Name, group, string.Join(", ", groups), SpecDiagnostics.DidYouMeanSuffix(group, groups));
+                        }
+                        else if (!trained.Add(group))
+                        {
+                            Report(SpecDiagnostics.GroupTrainedTwice, itemPath, phase.Name, group);
+                        }
+                    }
+
+                    foreach (var rate in phase.LearningRates)
+                    {
+                        var ratePath = rate.Group is null ? path + ".lr" : path + ".lr." + rate.Group;
+                        if (rate.LearningRate <= 0) Report(SpecDiagnostics.NotPositive, ratePath, ratePath, rate.LearningRate);
+                        if (rate.Group is not null && !phase.Train.Contains(rate.Group) && Known(path + ".train"))
+                            Report(SpecDiagnostics.RateForUntrainedGroup, ratePath, phase.Name, rate.Group);
+                    }
+                    CheckSchedule(phase, path + ".schedule");
+                }
+            }
+
+            private void CheckSchedule(PhaseSpec phase, string path)
+            {
+                var s = phase.Schedule;
+                if (s.WarmupSteps is not null && s.WarmupRatio is not null) Report(SpecDiagnostics.WarmupConflict, path + ".warmup-ratio", phase.Name);
+                if (s.WarmupSteps is { } steps && steps < 0) Report(SpecDiagnostics.OutOfRange, path + ".warmup-steps", path + ".warmup-steps", "0 or more", steps);
+                if (s.WarmupRatio is { } ratio && (ratio < 0 || ratio >= 1))
+                    Report(SpecDiagnostics.OutOfRange, path + ".warmup-ratio", path + ".warmup-ratio", "at least 0 and below 1", ratio);
+                if (s.StepSize <= 0) Report(SpecDiagnostics.NotPositive, path + ".step-size", path + ".step-size", s.StepSize);
+                if (s.Gamma <= 0 || s.Gamma > 1) Report(SpecDiagnostics.OutOfRange, path + ".gamma", path + ".gamma", "above 0 and at most 1", s.Gamma);
+                if (s.MinLearningRateFactor < 0 || s.MinLearningRateFactor > 1)
+                    Report(SpecDiagnostics.OutOfRange, path + ".min-lr-factor", path + ".min-lr-factor", "between 0 and 1", s.MinLearningRateFactor);
+                if (s.PctStart <= 0 || s.PctStart >= 1)
+                    Report(SpecDiagnostics.OutOfRange, path + ".pct-start", path + ".pct-start", "between 0 and 1 (both excluded)", s.PctStart);
+            }
+
+            public void CheckEarlyStopping()
+            {
+                if (_spec.EarlyStopping is not { } stopping) return;
+                if (!MonitorPattern.IsMatch(stopping.Monitor))
+                    Report(SpecDiagnostics.InvalidMonitor, "early-stopping.monitor", stopping.Monitor, SpecDiagnostics.DidYouMeanSuffix(stopping.Monitor, Monitors));
+                if (stopping.Patience < 0)
+                    Report(SpecDiagnostics.OutOfRange, "early-stopping.patience", "early-stopping.patience", "0 or more", stopping.Patience);
+                if (stopping.MinDelta < 0)
+                    Report(SpecDiagnostics.OutOfRange, "early-stopping.min-delta", "early-stopping.min-delta", "0 or more", stopping.MinDelta);
+            }
+
+            private void PositiveItems(EquatableArray<int> items, string path)
+            {
+                for (int i = 0; i < items.Count; i++)
+                    if (items[i] <= 0) Report(SpecDiagnostics.NotPositive, $"{path}[{i}]", $"{path}[{i}]", items[i]);
+            }
+
+            /// <summary>False when the reader failed at <paramref name="path"/>, inside it, or around it.</summary>
+            private bool Known(string path)
+            {
+                foreach (var bad in _unreliable)
+                    if (Encloses(bad, path) || Encloses(path, bad)) return false;
+                return true;
+            }
+
+            private static bool Encloses(string outer, string inner) =>
+                outer.Length == 0
+                || inner == outer
+                || (inner.Length > outer.Length && inner.StartsWith(outer, StringComparison.Ordinal) && (inner[outer.Length] == '.' || inner[outer.Length] == '['));
+
+            private void Report(SpecDiagnosticDescriptor descriptor, string path, params object?[] args)
+            {
+                if (!Known(path)) return;
+                Diagnostics.Add(descriptor.Create(_spec.SourcePath, _spec.Locations.Find(path), args));
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace SpecTune.Spec
+{
+    /// <summary>Which stage found a problem: reading the YAML, or checking the spec's meaning.</summary>
+    public enum SpecDiagnosticCategory { Syntax, Structure, Semantics }
+
+    /// <summary>
+    /// A diagnostic kind: a stable id, a title and a composite format (`{0}`, `{1}`, ...), like Roslyn's
+    /// DiagnosticDescriptor but plain data so that the spec library needs no Roslyn reference.
+    /// </summary>
+    public sealed record SpecDiagnosticDescriptor(
+        string Id, string Title, string MessageFormat, SpecSeverity Severity, SpecDiagnosticCategory Category)
+    {
+        /// <summary>Where docs/diagnostics.md explains this id; the generator passes it as the help link.</summary>
+        public string HelpAnchor => "docs/diagnostics.md#" + Id.ToLowerInvariant();
+
+        /// <summary>A diagnostic of this kind at <paramref name="span"/>; arguments are formatted with the invariant culture.</summary>
+        public SpecDiagnostic Create(string? filePath, SourceSpan span, params object?[] args) =>
+            new SpecDiagnostic(Id, Severity, string.Format(CultureInfo.InvariantCulture, MessageFormat, args), filePath, span);
+    }
+
+    /// <summary>
+    /// Every diagnostic SpecTune's spec library reports. Ids are stable: never renumber or reuse one;
+    /// add new ones at the end of their range (SPT00xx reading, SPT01xx checking) and to docs/diagnostics.md.
+    /// </summary>
+    public static class SpecDiagnostics
+    {
+        private const SpecSeverity Error = SpecSeverity.Error;
+        private const SpecSeverity Warning = SpecSeverity.Warning;
+
+        // Reading (SPT0001-SPT0099): the text is not a well-formed spec.
+
+        public static SpecDiagnosticDescriptor YamlSyntax { get; } = new SpecDiagnosticDescriptor(
+            "SPT0001", "YAML syntax error", "YAML syntax error: {0}", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor EmptyDocument { get; } = new SpecDiagnosticDescriptor(
+            "SPT0002", "Empty spec", "The file holds no spec; it must be a mapping that starts with 'spectune: 1'", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor MultipleDocuments { get; } = new SpecDiagnosticDescriptor(
+            "SPT0003", "More than one YAML document", "The file holds {0} YAML documents; a spec file holds exactly one", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor UnknownKey { get; } = new SpecDiagnosticDescriptor(
+            "SPT0004", "Unknown key", "Unknown key '{0}' in {1}{2}", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor DuplicateKey { get; } = new SpecDiagnosticDescriptor(
+            "SPT0005", "Duplicate key", "Duplicate key '{0}'; each key may appear once in a mapping", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor WrongType { get; } = new SpecDiagnosticDescriptor(
+            "SPT0006", "Value of the wrong type", "'{0}' must be {1}, but is {2}", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor MissingRequired { get; } = new SpecDiagnosticDescriptor(
+            "SPT0007", "Required key missing", "'{0}' is required in {1}", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor InvalidValue { get; } = new SpecDiagnosticDescriptor(
+            "SPT0008", "Value not allowed", "'{0}' is not a valid value for '{1}'; expected one of: {2}{3}", Error, SpecDiagnosticCategory.Structure);
+
+        public static SpecDiagnosticDescriptor UnsupportedVersion { get; } = new SpecDiagnosticDescriptor(
+            "SPT0009", "Unsupported spec version", "'spectune: {0}' is not supported; this SpecTune reads 'spectune: 1'", Error, SpecDiagnosticCategory.Structure);
+
+        // Checking (SPT0100-SPT0199): a well-formed spec whose values do not fit together.
+
+        public static SpecDiagnosticDescriptor InvalidIdentifier { get; } = new SpecDiagnosticDescriptor(
+            "SPT0100", "Invalid C# name", "'{0}' is not a valid {1}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor DuplicateGroup { get; } = new SpecDiagnosticDescriptor(
+            "SPT0101", "Duplicate group", "Group '{0}' is declared more than once", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor ReservedGroup { get; } = new SpecDiagnosticDescriptor(
+            "SPT0102", "Reserved group name", "'head' is reserved for the new head and cannot be declared as a group", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor EmptyGroup { get; } = new SpecDiagnosticDescriptor(
+            "SPT0103", "Group without patterns", "Group '{0}' has no patterns, so it would hold no parameters", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor DuplicatePhase { get; } = new SpecDiagnosticDescriptor(
+            "SPT0104", "Duplicate phase", "Phase name '{0}' is used more than once", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor UnknownGroup { get; } = new SpecDiagnosticDescriptor(
+            "SPT0105", "Unknown group", "Phase '{0}' trains group '{1}', which does not exist; known groups: {2}{3}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor RateForUntrainedGroup { get; } = new SpecDiagnosticDescriptor(
+            "SPT0106", "Learning rate for a group the phase does not train", "Phase '{0}' sets a learning rate for group '{1}', which it does not train; add it to 'train' or remove the rate", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NotPositive { get; } = new SpecDiagnosticDescriptor(
+            "SPT0107", "Value must be positive", "'{0}' must be greater than 0, but is {1}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor OutOfRange { get; } = new SpecDiagnosticDescriptor(
+            "SPT0108", "Value out of range", "'{0}' must be {1}, but is {2}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor WarmupConflict { get; } = new SpecDiagnosticDescriptor(
+            "SPT0109", "Two warmup lengths", "Phase '{0}' sets both warmup-steps and warmup-ratio; keep one", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor LossDoesNotFitTask { get; } = new SpecDiagnosticDescriptor(
+            "SPT0110", "Loss does not fit the task", "Loss '{0}' does not fit task '{1}'; use '{2}'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor BinaryHeadWidth { get; } = new SpecDiagnosticDescriptor(
+            "SPT0111", "Binary head must have one output", "A binary-classification head must end in a linear layer with 1 unit, but its last linear layer has {0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor HeadWithoutLinear { get; } = new SpecDiagnosticDescriptor(
+            "SPT0112", "Head without a linear layer", "The head has no linear layer, so it cannot produce the task's outputs; add e.g. '{{linear: 10}}'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor SoftmaxForBinary { get; } = new SpecDiagnosticDescriptor(
+            "SPT0113", "Softmax head for a binary task", "A softmax over one output is always 1; a binary-classification head ends in sigmoid or in the linear layer", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor MetricDoesNotFitTask { get; } = new SpecDiagnosticDescriptor(
+            "SPT0114", "Metric does not fit the task", "Metric '{0}' is a classification metric and does not apply to regression", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NormalizeLengths { get; } = new SpecDiagnosticDescriptor(
+            "SPT0115", "Normalize mean and std differ in length", "normalize.mean has {0} values but normalize.std has {1}; give one of each per channel", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor InvalidMonitor { get; } = new SpecDiagnosticDescriptor(
+            "SPT0116", "Invalid early-stopping monitor", "Monitor '{0}' is not of the form (train|val)-(loss|accuracy|precision|recall|f1){1}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NoPhases { get; } = new SpecDiagnosticDescriptor(
+            "SPT0117", "No phases", "The spec has no phases, so nothing would be trained; add at least one under 'phases:'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor UnknownArchitecture { get; } = new SpecDiagnosticDescriptor(
+            "SPT0118", "Unknown architecture", "'{0}' is not a known architecture; expected one of: {1}{2}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor InvalidDevice { get; } = new SpecDiagnosticDescriptor(
+            "SPT0119", "Invalid device", "'{0}' is not a device; use cpu, cuda or cuda:N", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor InvalidName { get; } = new SpecDiagnosticDescriptor(
+            "SPT0120", "Invalid group or phase name", "'{0}' is not a valid {1} name; start with a letter and use only letters, digits, '-' and '_'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor GroupTrainedTwice { get; } = new SpecDiagnosticDescriptor(
+            "SPT0121", "Group listed twice in a phase", "Phase '{0}' lists group '{1}' more than once", Warning, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor WrongLength { get; } = new SpecDiagnosticDescriptor(
+            "SPT0122", "List of the wrong length", "'{0}' must have {1} values, but has {2}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor PhaseTrainsNothing { get; } = new SpecDiagnosticDescriptor(
+            "SPT0123", "Phase trains nothing", "Phase '{0}' trains no group; list at least one under 'train:'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor SplitIgnored { get; } = new SpecDiagnosticDescriptor(
+            "SPT0124", "Split ignored", "'data.split' is ignored because 'data.valid' is given", Warning, SpecDiagnosticCategory.Semantics);
+
+        /// <summary>Every descriptor, in id order (for docs and tests).</summary>
+        public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
+        {
+            YamlSyntax, EmptyDocument, MultipleDocuments, UnknownKey, DuplicateKey, WrongType, MissingRequired, InvalidValue, UnsupportedVersion,
+            InvalidIdentifier, DuplicateGroup, ReservedGroup, EmptyGroup, DuplicatePhase, UnknownGroup, RateForUntrainedGroup, NotPositive,
+            OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
+            NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,
+            PhaseTrainsNothing, SplitIgnored,
+        };
+
+        /// <summary>" — did you mean 'x'?" for the closest candidate, or "" when none is close enough.</summary>
+        public static string DidYouMeanSuffix(string actual, IEnumerable<string> candidates)
+        {
+            var best = Suggestions.Closest(actual, candidates);
+            return best is null ? "" : " — did you mean '" + best + "'?";
+        }
+    }
+}

@@ -207,9 +207,8 @@ public sealed class FineTuneJob : IDisposable
         if (spec.Base.Input.Count > 0 && !spec.Base.Input.SequenceEqual(sampleShape))
             throw new SpecException(new[]
             {
-                new SpecDiagnostic("SPT0102", SpecSeverity.Error,
-                    $"base.input is [{string.Join(", ", spec.Base.Input)}] but the data (after transforms) gives samples shaped [{string.Join(", ", sampleShape)}].",
-                    spec.SourcePath, spec.Locations.Find("base.input")),
+                SpecDiagnostics.InputShapeMismatch.Create(spec.SourcePath, spec.Locations.Find("base.input"),
+                    string.Join(", ", spec.Base.Input), string.Join(", ", sampleShape)),
             });
     }
 
@@ -225,7 +224,7 @@ public sealed class FineTuneJob : IDisposable
             _ => null,
         };
         if (problem is not null)
-            throw new SpecException(new[] { new SpecDiagnostic("SPT0103", SpecSeverity.Error, problem, spec.SourcePath, spec.Locations.Find("head.layers")) });
+            throw new SpecException(new[] { SpecDiagnostics.HeadDoesNotFitClasses.Create(spec.SourcePath, spec.Locations.Find("head.layers"), problem) });
     }
 
     /// <inheritdoc />

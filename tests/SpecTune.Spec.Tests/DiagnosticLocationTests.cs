@@ -31,6 +31,7 @@ public class DiagnosticLocationTests
         { "name: CatClassifier", "name: 9Lives", "SPT0100", "9Lives", 1 },
         { "namespace: MyApp.Models", "namespace: MyApp..Models", "SPT0100", "MyApp..Models", 1 },
         { "  top: \"layer4.*\"", "  top: \"layer4.*\"\n  head: \"fc.*\"", "SPT0102", "head: \"fc.*\"", 1 },
+        { "  top: \"layer4.*\"", "  top: \"layer4.*\"\n  base: \"conv1.*\"", "SPT0102", "base: \"conv1.*\"", 1 },
         { "  top: \"layer4.*\"", "  top: []", "SPT0103", "[]", 1 },
         { "name: unfreeze-top", "name: head-only", "SPT0104", "head-only", 2 },
         { "train: [head, top, body]", "train: [head, top, body, neck]", "SPT0105", "neck", 1 },
@@ -126,7 +127,7 @@ public class DiagnosticLocationTests
         var diagnostics = SpecYamlReader.Read(yaml, null).Diagnostics;
 
         var unknown = Assert.Single(diagnostics, d => d.Id == "SPT0105");
-        Assert.Equal("Phase 'unfreeze-top' trains group 'bdy', which does not exist; known groups: head, stem, body, top — did you mean 'body'?", unknown.Message);
+        Assert.Equal("Phase 'unfreeze-top' trains group 'bdy', which does not exist; known groups: head, base, stem, body, top — did you mean 'body'?", unknown.Message);
         // The rate for `body` is now for a group the phase does not train: a second, independent mistake.
         Assert.Single(diagnostics, d => d.Id == "SPT0106");
     }

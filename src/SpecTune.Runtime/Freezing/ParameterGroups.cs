@@ -59,7 +59,7 @@ public sealed class ParameterGroups
             var group = spec.Groups[g];
             if (group.Name is HeadGroup or ImplicitBaseGroup)
             {
-                problems.Add(Problem(spec, $"groups.{group.Name}", $"'{group.Name}' is a reserved group name (the new head is `head`, unclaimed base parameters are `base`)."));
+                problems.Add(SpecDiagnostics.ReservedGroup.Create(spec.SourcePath, spec.Locations.Find($"groups.{group.Name}.$key"), group.Name));
                 continue;
             }
             for (int p = 0; p < group.Patterns.Count; p++)
@@ -69,17 +69,17 @@ public sealed class ParameterGroups
                 var location = $"groups.{group.Name}[{p}]";
                 if (matched.Count == 0)
                 {
-                    problems.Add(Problem(spec, location,
-                        $"Pattern '{glob}' of group '{group.Name}' matches no parameter of {spec.Base.Architecture}; names look like {Examples(parameters)}."));
+                    problems.Add(SpecDiagnostics.PatternMatchesNothing.Create(spec.SourcePath, spec.Locations.Find(location),
+                        glob.Pattern, group.Name, spec.Base.Architecture, Examples(parameters)));
                     continue;
                 }
                 var intoHead = matched.Where(kv => kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)).Select(kv => kv.Key).ToList();
                 if (intoHead.Count > 0)
-                    problems.Add(Problem(spec, location, $"Pattern '{glob}' of group '{group.Name}' matches head parameters ({intoHead[0]}); the new head is always the group `head`."));
+                    problems.Add(SpecDiagnostics.PatternMatchesHead.Create(spec.SourcePath, spec.Locations.Find(location), glob.Pattern, group.Name, intoHead[0]));
                 foreach (var kv in matched.Where(kv => !kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)))
                 {
                     if (claims.TryGetValue(kv.Key, out var owner) && owner != group.Name)
-                        problems.Add(Problem(spec, location, $"Parameter '{kv.Key}' is claimed by groups '{owner}' and '{group.Name}'; each parameter belongs to one group."));
+                        problems.Add(SpecDiagnostics.ParameterClaimedTwice.Create(spec.SourcePath, spec.Locations.Find(location), kv.Key, owner, group.Name));
                     else if (!claims.ContainsKey(kv.Key))
                     {
                         claims[kv.Key] = group.Name;
@@ -99,7 +99,4 @@ public sealed class ParameterGroups
 
     private static string Examples(List<KeyValuePair<string, Parameter>> parameters) =>
         string.Join(", ", parameters.Take(3).Select(p => p.Key)) + (parameters.Count > 3 ? ", ..." : "");
-
-    private static SpecDiagnostic Problem(FineTuneSpec spec, string specPath, string message) =>
-        new("SPT0101", SpecSeverity.Error, message, spec.SourcePath, spec.Locations.Find(specPath));
 }

@@ -88,7 +88,7 @@ namespace SpecTune.Spec
                 foreach (var group in _spec.Groups)
                 {
                     var path = "groups." + group.Name;
-                    if (group.Name == "head") Report(SpecDiagnostics.ReservedGroup, path + ".$key");
+                    if (group.Name is "head" or "base") Report(SpecDiagnostics.ReservedGroup, path + ".$key", group.Name);
                     else if (!NamePattern.IsMatch(group.Name)) Report(SpecDiagnostics.InvalidName, path + ".$key", group.Name, "group");
                     if (!seen.Add(group.Name)) Report(SpecDiagnostics.DuplicateGroup, path + ".$key", group.Name);
                     if (group.Patterns.IsEmpty) Report(SpecDiagnostics.EmptyGroup, path, group.Name);
@@ -191,8 +191,8 @@ namespace SpecTune.Spec
                     Report(SpecDiagnostics.NoPhases, "phases");
                     return;
                 }
-                // `head` is always a group: the new head's parameters.
-                var groups = new[] { "head" }.Concat(_spec.Groups.Select(g => g.Name)).Distinct().ToArray();
+                // `head` is always a group (the new head's parameters); `base` holds the base parameters no group claims.
+                var groups = new[] { "head", "base" }.Concat(_spec.Groups.Select(g => g.Name)).Distinct().ToArray();
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 for (int p = 0; p < phases.Count; p++)
                 {

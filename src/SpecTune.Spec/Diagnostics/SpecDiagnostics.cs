@@ -23,7 +23,7 @@ namespace SpecTune.Spec
 
     /// <summary>
     /// Every diagnostic SpecTune's spec library reports. Ids are stable: never renumber or reuse one;
-    /// add new ones at the end of their range (SPT00xx reading, SPT01xx checking) and to docs/diagnostics.md.
+    /// add new ones at the end of their range (SPT00xx reading, SPT01xx checking, SPT02xx against the network and data) and to docs/diagnostics.md.
     /// </summary>
     public static class SpecDiagnostics
     {
@@ -68,7 +68,7 @@ namespace SpecTune.Spec
             "SPT0101", "Duplicate group", "Group '{0}' is declared more than once", Error, SpecDiagnosticCategory.Semantics);
 
         public static SpecDiagnosticDescriptor ReservedGroup { get; } = new SpecDiagnosticDescriptor(
-            "SPT0102", "Reserved group name", "'head' is reserved for the new head and cannot be declared as a group", Error, SpecDiagnosticCategory.Semantics);
+            "SPT0102", "Reserved group name", "'{0}' is a reserved group name ('head' is the new head, 'base' the base parameters no group claims) and cannot be declared", Error, SpecDiagnosticCategory.Semantics);
 
         public static SpecDiagnosticDescriptor EmptyGroup { get; } = new SpecDiagnosticDescriptor(
             "SPT0103", "Group without patterns", "Group '{0}' has no patterns, so it would hold no parameters", Error, SpecDiagnosticCategory.Semantics);
@@ -136,6 +136,24 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor SplitIgnored { get; } = new SpecDiagnosticDescriptor(
             "SPT0124", "Split ignored", "'data.split' is ignored because 'data.valid' is given", Warning, SpecDiagnosticCategory.Semantics);
 
+        // SPT02xx: checks against the built network and the data (the runtime reports these; the
+        // generator does too where it knows the architecture's parameter names).
+
+        public static SpecDiagnosticDescriptor PatternMatchesNothing { get; } = new SpecDiagnosticDescriptor(
+            "SPT0200", "Group pattern matches no parameter", "Pattern '{0}' of group '{1}' matches no parameter of {2}; names look like {3}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor ParameterClaimedTwice { get; } = new SpecDiagnosticDescriptor(
+            "SPT0201", "Parameter claimed by two groups", "Parameter '{0}' is claimed by groups '{1}' and '{2}'; each parameter belongs to one group", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor PatternMatchesHead { get; } = new SpecDiagnosticDescriptor(
+            "SPT0202", "Group pattern matches the head", "Pattern '{0}' of group '{1}' matches head parameter '{2}'; the new head is always the group 'head'", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor InputShapeMismatch { get; } = new SpecDiagnosticDescriptor(
+            "SPT0203", "Input shape differs from the data", "base.input is [{0}] but the data (after transforms) gives samples shaped [{1}]", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor HeadDoesNotFitClasses { get; } = new SpecDiagnosticDescriptor(
+            "SPT0204", "Head does not fit the classes", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
         /// <summary>Every descriptor, in id order (for docs and tests).</summary>
         public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
         {
@@ -144,6 +162,7 @@ namespace SpecTune.Spec
             OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
             NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,
             PhaseTrainsNothing, SplitIgnored,
+            PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
         };
 
         /// <summary>" — did you mean 'x'?" for the closest candidate, or "" when none is close enough.</summary>

@@ -191,10 +191,8 @@ public sealed class SafeTensorsFile : IDisposable
             }
             using (document)
             {
+                // The '{' check above makes the root an object.
                 var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                    throw Error($"header is a JSON {Kind(root)}, not an object");
-
                 var infos = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
                 IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
                 bool sawMetadata = false;

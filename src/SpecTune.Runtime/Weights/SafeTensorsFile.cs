@@ -308,7 +308,7 @@ public sealed class SafeTensorsFile : IDisposable
             foreach (var item in value.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out numbers[i]))
-                    throw error($"{field} item {i} ({item.GetRawText()}) is not an integer");
+                    throw error($"{field} item {i} ({item.GetRawText()}) is not an integer (or out of the 64-bit range)");
                 i++;
             }
             return numbers;

@@ -223,7 +223,7 @@ public sealed class SafeTensorsTests : IDisposable
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1,4],\"data_offsets\":[0,16]}}",
           "tensor 'a': shape [-1, 4] has a negative dimension" },
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}",
-          "tensor 'a': shape item 0 (2.5) is not an integer" },
+          "tensor 'a': shape item 0 (2.5) is not an integer (or out of the 64-bit range)" },
         { "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}",
           "tensor 'a': shape [4294967296, 4294967296] has too many elements" },
         { "{\"a\":{\"dtype\":\"F32\",\"shape\":[24],\"data_offsets\":[0,96]}}",

@@ -15,7 +15,7 @@ public sealed class SafeTensorsTests : IDisposable
     /// <summary>One tensor of every supported dtype, plus the shapes that trip writers up.</summary>
     private static Dictionary<string, Tensor> SampleTensors()
     {
-        var g = new Generator(7);
+        using var g = new Generator(7);
         using var source = randn(new long[] { 3, 4 }, generator: g);
         return new Dictionary<string, Tensor>
         {

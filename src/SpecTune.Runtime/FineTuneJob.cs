@@ -129,7 +129,7 @@ public sealed class FineTuneJob : IDisposable
                     var target = batch.Targets.to(Device);
                     lossSum += Loss.Compute(output, target).item<float>() * batch.Size;
                     samples += batch.Size;
-                    metrics.Add(Loss, output, target);
+                    metrics.Add(Spec.Task == TaskKind.Regression ? output : Loss.Predictions(output), target);
                 }
             }
         }

@@ -16,8 +16,9 @@ public sealed class TestWorkspace : IDisposable
     public string PathOf(string relative) => Path.Combine(Root, relative);
 
     /// <summary>
-    /// Writes `{name}-images-idx3-ubyte.gz` / `{name}-labels-idx1-ubyte.gz`: 12x12 images whose class is
-    /// visible but noisy (class c brightens a band at row 2c..2c+3), so a small network can learn it.
+    /// Writes `{name}-images-idx3-ubyte.gz` / `{name}-labels-idx1-ubyte.gz`: 12x12 noisy images whose class
+    /// survives global pooling (class c is 25·c brighter overall, and has a bright band that is horizontal
+    /// for even classes and vertical for odd ones), so a small network can learn it.
     /// </summary>
     public void WriteIdx(string name, int count, int classes, int seed, int size = 12)
     {
@@ -31,8 +32,9 @@ public sealed class TestWorkspace : IDisposable
             for (int r = 0; r < size; r++)
                 for (int c = 0; c < size; c++)
                 {
-                    bool band = r >= 2 * label && r < 2 * label + 3;
-                    int value = (band ? 150 : 30) + random.Next(0, 100);
+                    int along = label % 2 == 0 ? r : c;
+                    bool band = along >= 4 && along < 7;
+                    int value = (band ? 120 : 20) + 25 * label + random.Next(0, 90);
                     images[i * size * size + r * size + c] = (byte)Math.Min(255, value);
                 }
         }

@@ -4,6 +4,7 @@ using SpecTune.Spec;
 using SpecTune.Training;
 using TorchSharp;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SpecTune.Freezing;
 
@@ -71,7 +72,7 @@ public sealed class FreezeController
         return result;
     }
 
-    /// <summary>Trainable and frozen weight counts per group under <paramref name="phase"/> (for reports).</summary>
+    /// <summary>Trainable and frozen weight counts per group as the flags stand now (for reports).</summary>
     public IReadOnlyList<(string Group, long Trainable, long Frozen)> Census() =>
         _groups.All.Select(g => (g.Name,
             g.Parameters.Where(p => p.Value.requires_grad).Sum(p => p.Value.numel()),

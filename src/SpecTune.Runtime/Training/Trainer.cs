@@ -53,19 +53,16 @@ public sealed class Trainer
 
         int startPhase = 0, startEpoch = 0, startStepInEpoch = 0;
         long globalStep = 0;
-        TrainingCheckpoint? resumeFrom = null;
-        if (options.Resume && store.TryLoadLatest() is { } checkpoint)
+        LoadedCheckpoint? resumeFrom = null;
+        if (options.Resume && store.TryLoadLatest(specHash) is { } checkpoint)
         {
-            if (checkpoint.SpecHash != specHash)
-                throw new CheckpointException(
-                    $"{store.LatestPath}: the checkpoint was written for a different spec (hash {checkpoint.SpecHash[..12]}, now {specHash[..12]}). " +
-                    "Delete it or train without --resume to start over.");
             resumeFrom = checkpoint;
-            (startPhase, startEpoch, startStepInEpoch, globalStep) = (checkpoint.PhaseIndex, checkpoint.Epoch, checkpoint.StepInEpoch, checkpoint.Step);
+            var state = checkpoint.State;
+            (startPhase, startEpoch, startStepInEpoch, globalStep) = (state.PhaseIndex, state.Epoch, state.StepInEpoch, state.Step);
             checkpoint.RestoreModel(_network);
-            checkpoint.RestoreRandomState();
-            history.AddRange(DecodeHistory(checkpoint.Metadata));
-            summaries.AddRange(DecodeSummaries(checkpoint.Metadata));
+            checkpoint.RestoreRng();
+            history.AddRange(Decode<EpochResult>(state.Metadata, HistoryKey));
+            summaries.AddRange(Decode<PhaseSummary>(state.Metadata, PhasesKey));
         }
 
         var log = _job.MetricsLogPath is null ? null : new MetricsLog(_job.MetricsLogPath, append: resumeFrom is not null);
@@ -83,10 +80,13 @@ public sealed class Trainer
 
             if (resumeFrom is not null && p == startPhase)
             {
-                if (resumeFrom.OptimizerState.Count > 0) optimizer.LoadState(resumeFrom.OptimizerState);
-                if (resumeFrom.BestState.Count > 0) best = Clone(resumeFrom.BestState);
-                stopping?.Restore(resumeFrom.BestMetric, resumeFrom.BestEpoch, resumeFrom.EpochsWithoutImprovement);
+                var state = resumeFrom.State;
+                if (resumeFrom.Optimizer.Count > 0) optimizer.LoadState(resumeFrom.Optimizer);
+                if (resumeFrom.Best is { Count: > 0 } saved) best = Clone(saved);
+                int? savedBestEpoch = state.Metadata.TryGetValue(BestEpochKey, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+                stopping?.Restore(state.BestMetric, savedBestEpoch, state.EpochsWithoutImprovement);
                 (firstEpoch, firstStep) = (startEpoch, startStepInEpoch);
+                resumeFrom.Dispose();
             }
 
             var census = _freeze.Census();
@@ -215,9 +215,10 @@ public sealed class Trainer
     {
         var metadata = new Dictionary<string, string>
         {
-            ["history"] = JsonSerializer.Serialize(history),
-            ["phases"] = JsonSerializer.Serialize(summaries),
+            [HistoryKey] = JsonSerializer.Serialize(history),
+            [PhasesKey] = JsonSerializer.Serialize(summaries),
         };
+        if (stopping?.BestEpoch is int bestEpoch) metadata[BestEpochKey] = bestEpoch.ToString(CultureInfo.InvariantCulture);
         var optimizerState = optimizer?.SaveState() ?? new Dictionary<string, Tensor>();
         try
         {
@@ -229,7 +230,6 @@ public sealed class Trainer
                 StepInEpoch = stepInEpoch,
                 Step = step,
                 BestMetric = stopping?.Best,
-                BestEpoch = stopping?.BestEpoch,
                 EpochsWithoutImprovement = stopping?.EpochsWithoutImprovement ?? 0,
                 Metadata = metadata,
             }, _network, optimizerState, best);
@@ -240,11 +240,10 @@ public sealed class Trainer
         }
     }
 
-    private static IEnumerable<EpochResult> DecodeHistory(IReadOnlyDictionary<string, string> metadata) =>
-        metadata.TryGetValue("history", out var json) ? JsonSerializer.Deserialize<List<EpochResult>>(json) ?? new() : new();
+    private const string HistoryKey = "history", PhasesKey = "phases", BestEpochKey = "best_epoch";
 
-    private static IEnumerable<PhaseSummary> DecodeSummaries(IReadOnlyDictionary<string, string> metadata) =>
-        metadata.TryGetValue("phases", out var json) ? JsonSerializer.Deserialize<List<PhaseSummary>>(json) ?? new() : new();
+    private static IEnumerable<T> Decode<T>(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue(key, out var json) ? JsonSerializer.Deserialize<List<T>>(json) ?? new() : new();
 
     private static Dictionary<string, Tensor> Clone(IReadOnlyDictionary<string, Tensor> state) =>
         state.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());

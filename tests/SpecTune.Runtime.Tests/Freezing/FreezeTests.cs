@@ -39,7 +39,7 @@ public class FreezeTests
         foreach (var (name, tensor) in before)
         {
             bool isHead = name.StartsWith("fc.", StringComparison.Ordinal);
-            bool same = tensor.equal(after[name]).item<bool>();
+            bool same = tensor.equal(after[name]).all().item<bool>();
             if (isHead && name.EndsWith("weight")) Assert.False(same, $"head parameter {name} did not train");
             // Phase 2 was cancelled before its first step, so only the head moved: every stem/body tensor,
             // running_mean and running_var included, is bit-identical.
@@ -90,9 +90,9 @@ public class FreezeTests
         job.Train();
         var after = Snapshot(job);
 
-        Assert.Equal(affineTrains, !before["bn2.weight"].equal(after["bn2.weight"]).item<bool>());
-        Assert.Equal(statisticsMove, !before["bn2.running_mean"].equal(after["bn2.running_mean"]).item<bool>());
-        Assert.True(before["conv2.weight"].equal(after["conv2.weight"]).item<bool>(), "frozen conv weights changed");
+        Assert.Equal(affineTrains, !before["bn2.weight"].equal(after["bn2.weight"]).all().item<bool>());
+        Assert.Equal(statisticsMove, !before["bn2.running_mean"].equal(after["bn2.running_mean"]).all().item<bool>());
+        Assert.True(before["conv2.weight"].equal(after["conv2.weight"]).all().item<bool>(), "frozen conv weights changed");
     }
 
     private static Dictionary<string, Tensor> Snapshot(FineTuneJob job) =>

@@ -35,6 +35,27 @@ internal static class Specs
         {{extra}}
         """;
 
+    /// <summary>Pretrains the same cnn on four classes of `pre-*` data and writes `artifacts/base.safetensors`.</summary>
+    public const string Pretrain = """
+        spectune: 1
+        name: TinyPretrain
+        base: { architecture: cnn, input: [1, 12, 12], hidden: [4, 8, 8] }
+        head: { layers: [ {linear: 4} ] }
+        task: multiclass-classification
+        data:
+          format: idx
+          train: { images: pre-images-idx3-ubyte.gz, labels: pre-labels-idx1-ubyte.gz }
+          split: 0.25
+          batch-size: 16
+        loss: cross-entropy
+        metrics: [accuracy]
+        optimizer: { adam: { lr: 3.0e-3 } }
+        phases:
+          - { name: pretrain, epochs: 5, train: [head, base] }
+        seed: 11
+        output: artifacts/base.safetensors
+        """;
+
     public const string DefaultPhases = """
           - name: head-only
             epochs: 2

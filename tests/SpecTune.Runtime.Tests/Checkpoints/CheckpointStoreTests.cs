@@ -7,16 +7,6 @@ using static TorchSharp.torch;
 
 namespace SpecTune.Tests.Checkpoints;
 
-/// <summary>
-/// Tests that draw from torch's global generator run alone: a parallel test drawing between the
-/// restore and the draw would make the comparison meaningless.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class GlobalTorchRngCollection
-{
-    public const string Name = "torch global RNG";
-}
-
 [Collection(GlobalTorchRngCollection.Name)]
 public sealed class CheckpointStoreTests : IDisposable
 {

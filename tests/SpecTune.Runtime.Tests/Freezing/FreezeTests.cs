@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SpecTune.Tests.Freezing;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class FreezeTests
 {
     [Fact]

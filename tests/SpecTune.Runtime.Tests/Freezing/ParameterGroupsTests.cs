@@ -3,6 +3,7 @@ using SpecTune.Spec;
 
 namespace SpecTune.Tests.Freezing;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class ParameterGroupsTests
 {
     [Theory]

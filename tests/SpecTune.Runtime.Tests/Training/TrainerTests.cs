@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace SpecTune.Tests.Training;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class TrainerTests
 {
     [Fact]

@@ -171,7 +171,12 @@ public sealed class Trainer
                 bestEpoch = bestAt;
             }
             DisposeAll(best);
-            var final = _job.EvaluateValidation()?.Metrics.ToDictionary(kv => "val-" + kv.Key, kv => kv.Value) ?? new Dictionary<string, double>();
+            var final = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (_job.EvaluateValidation() is { } finalEvaluation)
+            {
+                final["val-loss"] = finalEvaluation.Loss;
+                foreach (var (name, value) in finalEvaluation.Metrics) final["val-" + name] = value;
+            }
             summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, final));
             // The next phase starts from here; its optimizer is built fresh, as in an uninterrupted run.
             SaveCheckpoint(store, specHash, p + 1, 0, 0, globalStep, null, null, null, history, summaries);

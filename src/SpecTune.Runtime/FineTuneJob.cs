@@ -24,7 +24,7 @@ public sealed class FineTuneJob : IDisposable
     private readonly IDataSource? _valid;
     private readonly TransformPipeline _transforms;
 
-    private FineTuneJob(FineTuneSpec spec, string baseDirectory)
+    private FineTuneJob(FineTuneSpec spec, string baseDirectory, (IDataSource Train, IDataSource? Valid)? sources = null)
     {
         Spec = spec;
         BaseDirectory = baseDirectory;
@@ -32,7 +32,7 @@ public sealed class FineTuneJob : IDisposable
         Device = torch.device(spec.Device);
         torch.set_num_threads(spec.Threads ?? Environment.ProcessorCount);
 
-        (_train, _valid) = DataSourceFactory.Create(spec.Data, baseDirectory, spec.Task, spec.Seed);
+        (_train, _valid) = sources ?? DataSourceFactory.Create(spec.Data, baseDirectory, spec.Task, spec.Seed);
         _transforms = TransformPipeline.FromSpec(spec.Data.Transforms, _train.SampleShape);
         var sampleShape = _transforms.OutputShape(_train.SampleShape, training: false);
         CheckInputShape(spec, sampleShape);
@@ -100,6 +100,19 @@ public sealed class FineTuneJob : IDisposable
         var errors = SpecChecker.Check(spec).Where(d => d.IsError).ToList();
         if (errors.Count > 0) throw new SpecException(errors);
         return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)));
+    }
+
+    /// <summary>
+    /// Prepares an already-read spec with your own training and validation data instead of the spec's `data`
+    /// sources (batching, transforms and shuffling still follow the spec); other relative paths resolve against
+    /// <paramref name="baseDirectory"/>.
+    /// </summary>
+    public static FineTuneJob FromSpec(FineTuneSpec spec, IDataSource train, IDataSource? valid, string? baseDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var errors = SpecChecker.Check(spec).Where(d => d.IsError).ToList();
+        if (errors.Count > 0) throw new SpecException(errors);
+        return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)), (train, valid));
     }
 
     /// <summary>Runs every phase of the spec.</summary>

@@ -30,6 +30,10 @@ namespace SpecTune.Spec
         private const SpecSeverity Error = SpecSeverity.Error;
         private const SpecSeverity Warning = SpecSeverity.Warning;
 
+        /// <summary>A defect inside SpecTune itself (the generator caught an exception); the message carries it.</summary>
+        public static SpecDiagnosticDescriptor InternalError { get; } = new SpecDiagnosticDescriptor(
+            "SPT0000", "Internal SpecTune error", "SpecTune could not process this spec because of an internal error: {0}", Error, SpecDiagnosticCategory.Syntax);
+
         // Reading (SPT0001-SPT0099): the text is not a well-formed spec.
 
         public static SpecDiagnosticDescriptor YamlSyntax { get; } = new SpecDiagnosticDescriptor(
@@ -136,6 +140,12 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor SplitIgnored { get; } = new SpecDiagnosticDescriptor(
             "SPT0124", "Split ignored", "'data.split' is ignored because 'data.valid' is given", Warning, SpecDiagnosticCategory.Semantics);
 
+        public static SpecDiagnosticDescriptor MemberNameCollision { get; } = new SpecDiagnosticDescriptor(
+            "SPT0125", "Name collides in the generated class", "{0} '{1}' becomes the C# member '{2}', which {3}; rename it", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor InvalidModelClass { get; } = new SpecDiagnosticDescriptor(
+            "SPT0126", "Invalid [FineTune] class", "The [FineTune] class '{0}' {1}", Error, SpecDiagnosticCategory.Semantics);
+
         // SPT02xx: checks against the built network and the data (the runtime reports these; the
         // generator does too where it knows the architecture's parameter names).
 
@@ -157,11 +167,11 @@ namespace SpecTune.Spec
         /// <summary>Every descriptor, in id order (for docs and tests).</summary>
         public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
         {
-            YamlSyntax, EmptyDocument, MultipleDocuments, UnknownKey, DuplicateKey, WrongType, MissingRequired, InvalidValue, UnsupportedVersion,
+            InternalError, YamlSyntax, EmptyDocument, MultipleDocuments, UnknownKey, DuplicateKey, WrongType, MissingRequired, InvalidValue, UnsupportedVersion,
             InvalidIdentifier, DuplicateGroup, ReservedGroup, EmptyGroup, DuplicatePhase, UnknownGroup, RateForUntrainedGroup, NotPositive,
             OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
             NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,
-            PhaseTrainsNothing, SplitIgnored,
+            PhaseTrainsNothing, SplitIgnored, MemberNameCollision, InvalidModelClass,
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
         };
 

@@ -1,0 +1,81 @@
+using SpecTune.Freezing;
+using SpecTune.Models;
+using SpecTune.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune;
+
+/// <summary>
+/// The base of every class SpecTune's source generator emits for a spec: it wraps the <see cref="FineTuneJob"/>
+/// that runs the spec. The generated class adds the typed surface (one property per parameter group, the
+/// <c>Phase</c> enum and <c>Enter</c>, hyperparameters, <c>Create</c>/<c>Load</c>/<c>Train</c>/<c>Evaluate</c>, and
+/// <c>Predict</c> typed by the task). docs/generator.md describes it.
+/// </summary>
+public abstract class FineTuneModel : IDisposable
+{
+    /// <summary>Wraps <paramref name="job"/>; the model owns it and disposes it.</summary>
+    protected FineTuneModel(FineTuneJob job)
+    {
+        Job = job ?? throw new ArgumentNullException(nameof(job));
+    }
+
+    /// <summary>The job that runs the spec (network, groups, data, loss, trainer).</summary>
+    public FineTuneJob Job { get; }
+
+    /// <summary>The base network with the new head in its slot.</summary>
+    public FineTuneNetwork Network => Job.Network;
+
+    /// <summary>Every parameter, by group.</summary>
+    public ParameterGroups Groups => Job.Groups;
+
+    /// <summary>Loads weights (head included, strictly by name and shape) from a .safetensors file written by training or <see cref="SaveWeights"/>.</summary>
+    public void LoadWeights(string path) => WeightLoader.LoadFile(Network, path, WeightLoadOptions.Default);
+
+    /// <summary>Writes the network's weights (parameters and buffers) to a .safetensors file, atomically.</summary>
+    public void SaveWeights(string path) => Job.SaveWeights(path);
+
+    /// <summary>The model's output rows for a batch: one float array per sample (probabilities or values).</summary>
+    protected float[][] PredictRows(Tensor batch)
+    {
+        using var output = Job.Predict(batch);
+        using var rows = output.dim() == 1 ? output.unsqueeze(1) : output.flatten(1);
+        using var values = rows.to_type(ScalarType.Float32).contiguous();
+        var flat = values.data<float>().ToArray();
+        int width = (int)values.shape[1];
+        var result = new float[values.shape[0]][];
+        for (int i = 0; i < result.Length; i++) result[i] = flat.AsSpan(i * width, width).ToArray();
+        return result;
+    }
+
+    /// <summary>One sample as a batch of one.</summary>
+    protected static Tensor AsBatch(Tensor sample) => sample.unsqueeze(0);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the job (network and data) when <paramref name="disposing"/>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) Job.Dispose();
+    }
+}
+
+/// <summary>A multiclass prediction: the most probable class and every class's probability.</summary>
+/// <param name="Class">The index of the most probable class (after <c>data.classes</c> renumbering).</param>
+/// <param name="Probabilities">The probability of each class.</param>
+public sealed record ClassPrediction(int Class, float[] Probabilities)
+{
+    /// <summary>The prediction whose class is the largest of <paramref name="probabilities"/>.</summary>
+    public static ClassPrediction FromProbabilities(float[] probabilities)
+    {
+        int best = 0;
+        for (int i = 1; i < probabilities.Length; i++)
+            if (probabilities[i] > probabilities[best]) best = i;
+        return new ClassPrediction(best, probabilities);
+    }
+}

@@ -48,8 +48,12 @@ public abstract class FineTuneModel : IDisposable
         return result;
     }
 
-    /// <summary>One sample as a batch of one.</summary>
-    protected static Tensor AsBatch(Tensor sample) => sample.unsqueeze(0);
+    /// <summary>The model's output row for one sample (run as a batch of one).</summary>
+    protected float[] PredictRow(Tensor sample)
+    {
+        using var batch = sample.unsqueeze(0);
+        return PredictRows(batch)[0];
+    }
 
     /// <inheritdoc />
     public void Dispose()

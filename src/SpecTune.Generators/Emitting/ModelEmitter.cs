@@ -313,7 +313,7 @@ namespace SpecTune.Generators.Emitting
                 case TaskKind.BinaryClassification:
                     w.Line("/// <summary>The probability that <paramref name=\"sample\"/> is of the positive class (label 1).</summary>");
                     w.Line(sample);
-                    w.Line("public float Predict(" + Tensor + " sample) => PredictRows(AsBatch(sample))[0][0];");
+                    w.Line("public float Predict(" + Tensor + " sample) => PredictRow(sample)[0];");
                     w.Line();
                     w.Line("/// <summary>The positive-class probability of each sample of <paramref name=\"batch\"/>.</summary>");
                     w.Line(batch);
@@ -322,7 +322,7 @@ namespace SpecTune.Generators.Emitting
                 case TaskKind.MulticlassClassification:
                     w.Line("/// <summary>The most probable class of <paramref name=\"sample\"/> and every class's probability.</summary>");
                     w.Line(sample);
-                    w.Line("public global::SpecTune.ClassPrediction Predict(" + Tensor + " sample) => global::SpecTune.ClassPrediction.FromProbabilities(PredictRows(AsBatch(sample))[0]);");
+                    w.Line("public global::SpecTune.ClassPrediction Predict(" + Tensor + " sample) => global::SpecTune.ClassPrediction.FromProbabilities(PredictRow(sample));");
                     w.Line();
                     w.Line("/// <summary>The most probable class and the class probabilities of each sample of <paramref name=\"batch\"/>.</summary>");
                     w.Line(batch);
@@ -333,7 +333,7 @@ namespace SpecTune.Generators.Emitting
                     var type = scalar ? "float" : "float[]";
                     w.Line("/// <summary>The predicted value" + (scalar ? "" : "s") + " for <paramref name=\"sample\"/>.</summary>");
                     w.Line(sample);
-                    w.Line("public " + type + " Predict(" + Tensor + " sample) => PredictRows(AsBatch(sample))[0]" + (scalar ? "[0]" : "") + ";");
+                    w.Line("public " + type + " Predict(" + Tensor + " sample) => PredictRow(sample)" + (scalar ? "[0]" : "") + ";");
                     w.Line();
                     w.Line("/// <summary>The predicted value" + (scalar ? "" : "s") + " of each sample of <paramref name=\"batch\"/>.</summary>");
                     w.Line(batch);

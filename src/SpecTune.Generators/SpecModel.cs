@@ -12,10 +12,19 @@ namespace SpecTune.Generators
     /// <param name="HasBaseGroup">True when some base parameter is claimed by no group, so the implicit group `base` exists.</param>
     internal sealed record SpecModel(FineTuneSpec Spec, string Accessibility, bool HasBaseGroup)
     {
-        /// <summary>The hint name of the generated file: the class's full name.</summary>
-        public string HintName => (Spec.Namespace is null ? "" : Spec.Namespace + ".") + Spec.Name + ".g.cs";
+        /// <summary>The generated class's full name.</summary>
+        public string FullName => (Spec.Namespace is null ? "" : Spec.Namespace + ".") + Spec.Name;
+
+        /// <summary>The hint name of the generated file.</summary>
+        public string HintName => FullName + ".g.cs";
     }
 
     /// <summary>The outcome of parsing one spec (a YAML file or a [FineTune] class): the model to emit (null when any error was found) and the diagnostics.</summary>
-    internal sealed record ParsedSpec(SpecModel? Model, EquatableArray<SpecDiagnostic> Diagnostics);
+    /// <param name="Model">What to emit; null when the spec has errors.</param>
+    /// <param name="Diagnostics">Every problem found, in source order.</param>
+    /// <param name="NameSite">Where the spec names its class (for a clash between two specs); null without a model.</param>
+    internal sealed record ParsedSpec(SpecModel? Model, EquatableArray<SpecDiagnostic> Diagnostics, NameSite? NameSite = null);
+
+    /// <summary>The class a spec generates and where the spec names it.</summary>
+    internal sealed record NameSite(string FullName, string? Path, SourceSpan Span);
 }

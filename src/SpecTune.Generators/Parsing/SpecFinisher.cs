@@ -24,7 +24,7 @@ namespace SpecTune.Generators.Parsing
             var ordered = all.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.StartOffset).ToEquatableArray();
             if (spec is null || ordered.Any(d => d.IsError)) return new ParsedSpec(null, ordered);
             var model = new SpecModel(spec with { SourcePath = null, Locations = SourceMap.Empty }, accessibility, NetworkChecker.HasUnclaimedBaseParameters(spec));
-            return new ParsedSpec(model, ordered);
+            return new ParsedSpec(model, ordered, new NameSite(model.FullName, spec.SourcePath, spec.Locations.Find("name")));
         }
 
         private static IEnumerable<SpecDiagnostic> CheckMemberNames(FineTuneSpec spec)

@@ -24,6 +24,13 @@ public class GeneratedModelTests
     }
 
     [Fact]
+    public void Attribute_twin_compiled_in_this_build_is_the_same_spec()
+    {
+        Assert.Equal(TinyShirts.Spec with { Name = "TinyShirtsTwin" }, TinyShirtsTwin.Spec);
+        Assert.Equal(Enum.GetNames<TinyShirts.Phase>(), Enum.GetNames<TinyShirtsTwin.Phase>());
+    }
+
+    [Fact]
     public void Generated_model_trains_to_the_same_weights_as_the_yaml_run()
     {
         using var yamlFolder = new DataFolder(SpecFile);

@@ -29,7 +29,8 @@ public static class Harness
         paths.Add(typeof(FineTuneModel).Assembly.Location);
         paths.Add(typeof(SpecTune.Spec.FineTuneSpec).Assembly.Location);
         paths.Add(typeof(TorchSharp.torch).Assembly.Location);
-        return paths.Distinct().Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+        // This test assembly holds generated classes itself (Specs/*.yaml); referencing it would clash with the ones a test generates.
+        return paths.Distinct().Where(p => File.Exists(p) && p != typeof(Harness).Assembly.Location).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     });
 
     public static CSharpCompilation Compilation(params string[] sources) =>

@@ -1,7 +1,7 @@
 namespace SpecTune.Generators.Tests;
 
 /// <summary>
-/// The generated code of every example spec, held to `Snapshots/*.verified.cs` beside this file (Verify's
+/// The generated code of every example spec (and of the specs under Specs/, which cover every task and most of the grammar), held to `Snapshots/*.verified.cs` beside this file (Verify's
 /// convention without Verify): a mismatch writes `*.received.cs` next to it and fails; run with
 /// SPECTUNE_ACCEPT=1 to accept the received text.
 /// </summary>
@@ -10,7 +10,9 @@ public class SnapshotTests
     public static TheoryData<string> ExampleSpecs()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(Harness.RepoRoot(), "examples"), "*.spectune.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var examples = Directory.GetFiles(Path.Combine(Harness.RepoRoot(), "examples"), "*.spectune.yaml", SearchOption.AllDirectories);
+        var testSpecs = Directory.GetFiles(Path.Combine(Harness.TestDirectory(), "Specs"), "*.spectune.yaml");
+        foreach (var file in examples.Concat(testSpecs).Order(StringComparer.Ordinal))
             data.Add(Path.GetRelativePath(Harness.RepoRoot(), file).Replace('\\', '/'));
         return data;
     }

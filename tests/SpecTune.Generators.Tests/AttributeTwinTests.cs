@@ -90,6 +90,19 @@ public class AttributeTwinTests
         Assert.Empty(Harness.ModelSources(result));
     }
 
+    [Fact]
+    public void Spec_attributes_spread_over_two_declarations_are_rejected()
+    {
+        var source = AttributeTwinTests.ShirtsTwin.Replace("[EarlyStopping(Monitor = \"val-loss\", Patience = 3, RestoreBest = true)]\n", "");
+        var other = "namespace SpecTune.Examples;\n[SpecTune.EarlyStopping(Patience = 3)]\npublic partial class ShirtClassifier { }\n";
+        var (result, _, _) = Harness.Run(Harness.Compilation(source, other));
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("SPT0126", diagnostic.Id);
+        Assert.Contains("on the declaration that has [FineTune]", diagnostic.GetMessage());
+        Assert.Empty(Harness.ModelSources(result));
+    }
+
     private static string Slice(string text, Microsoft.CodeAnalysis.Diagnostic diagnostic) =>
         text.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
 }

@@ -15,6 +15,13 @@ namespace SpecTune.Generators.Emitting
             return this;
         }
 
+        /// <summary>Writes each `\n`-separated line of <paramref name="text"/> at the current indentation (nested lines keep their own leading spaces).</summary>
+        public IndentedWriter Lines(string text)
+        {
+            foreach (var line in text.Split('\n')) Line(line);
+            return this;
+        }
+
         /// <summary>Writes `{`, then indents until the returned scope is disposed, which writes `}` plus <paramref name="closing"/>.</summary>
         public Scope Block(string? header = null, string closing = "")
         {

@@ -93,15 +93,15 @@ namespace SpecTune.Generators.Emitting
                 "Base: new " + SpecNs + "BaseSpec(" + CSharpLiteral.String(b.Architecture) + ", " + CSharpLiteral.String(b.Weights) + ", "
                     + Ints(b.Input) + ", " + Ints(b.Hidden) + ", " + CSharpLiteral.Bool(b.Strict) + ")",
                 "Groups: " + CSharpLiteral.Array(SpecNs + "GroupSpec", spec.Groups, g =>
-                    "new " + SpecNs + "GroupSpec(" + CSharpLiteral.String(g.Name) + ", " + Strings(g.Patterns) + ")"),
+                    "new " + SpecNs + "GroupSpec(" + CSharpLiteral.String(g.Name) + ", " + Strings(g.Patterns) + ")", multiline: true),
                 "Head: new " + SpecNs + "HeadSpec(" + CSharpLiteral.String(spec.Head.Replace) + ", " + CSharpLiteral.Array(SpecNs + "HeadLayerSpec", spec.Head.Layers, l =>
-                    "new " + SpecNs + "HeadLayerSpec(" + CSharpLiteral.Enum(l.Kind) + ", " + CSharpLiteral.Int(l.Units) + ", " + CSharpLiteral.Double(l.Rate) + ")") + ")",
+                    "new " + SpecNs + "HeadLayerSpec(" + CSharpLiteral.Enum(l.Kind) + ", " + CSharpLiteral.Int(l.Units) + ", " + CSharpLiteral.Double(l.Rate) + ")", multiline: true) + ")",
                 "Task: " + CSharpLiteral.Enum(spec.Task),
                 "Data: " + Data(spec.Data),
                 "Loss: new " + SpecNs + "LossSpec(" + CSharpLiteral.Enum(spec.Loss.Kind) + ", " + CSharpLiteral.Double(spec.Loss.LabelSmoothing) + ")",
                 "Metrics: " + CSharpLiteral.Array(SpecNs + "MetricKind", spec.Metrics, m => CSharpLiteral.Enum(m)),
                 "Optimizer: " + Optimizer(spec.Optimizer),
-                "Phases: " + CSharpLiteral.Array(SpecNs + "PhaseSpec", spec.Phases, Phase),
+                "Phases: " + CSharpLiteral.Array(SpecNs + "PhaseSpec", spec.Phases, Phase, multiline: true),
                 "EarlyStopping: " + (spec.EarlyStopping is { } e
                     ? "new " + SpecNs + "EarlyStoppingSpec(" + CSharpLiteral.String(e.Monitor) + ", " + CSharpLiteral.Enum(e.Mode) + ", "
                       + CSharpLiteral.Int(e.Patience) + ", " + CSharpLiteral.Double(e.MinDelta) + ", " + CSharpLiteral.Bool(e.RestoreBest) + ")"
@@ -117,7 +117,7 @@ namespace SpecTune.Generators.Emitting
                 "SourcePath: null",
                 "Locations: " + SpecNs + "SourceMap.Empty",
             };
-            for (int i = 0; i < lines.Count; i++) w.Line(lines[i] + (i == lines.Count - 1 ? ");" : ","));
+            for (int i = 0; i < lines.Count; i++) w.Lines(lines[i] + (i == lines.Count - 1 ? ");" : ","));
             w.Outdent();
             w.Line();
         }
@@ -258,13 +258,13 @@ namespace SpecTune.Generators.Emitting
         private static void EmitFactories(IndentedWriter w, FineTuneSpec spec)
         {
             var name = spec.Name;
-            w.Line("/// <summary>Builds the network, loads the pretrained base weights and prepares the spec's data.</summary>");
+            w.Line("/// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>");
             w.Line("/// <param name=\"baseDirectory\">Relative paths in the spec resolve against this folder; null for the current directory.</param>");
             w.Line("/// <exception cref=\"global::SpecTune.Spec.SpecException\">The data does not fit the spec (input shape, classes).</exception>");
             w.Line("public static " + name + " Create(string? baseDirectory = null) =>");
             w.Line("    new " + name + "(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));");
             w.Line();
-            w.Line("/// <summary>Builds the network and loads the pretrained base weights, with your own training and validation data instead of the spec's.</summary>");
+            w.Line("/// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>");
             w.Line("/// <param name=\"train\">Training samples.</param>");
             w.Line("/// <param name=\"valid\">Validation samples; null for none.</param>");
             w.Line("/// <param name=\"baseDirectory\">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>");

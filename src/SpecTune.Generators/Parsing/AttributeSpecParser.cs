@@ -26,7 +26,7 @@ namespace SpecTune.Generators.Parsing
             run.Record("name", node.Identifier);
             run.Record("namespace", node.Identifier);
 
-            var problem = ClassProblem(symbol, node);
+            var problem = ClassProblem(symbol, node, cancellation);
             if (problem is not null)
             {
                 var diagnostic = SpecDiagnostics.InvalidModelClass.Create(run.Path, run.SpanOf(node.Identifier), symbol.Name, problem);
@@ -41,12 +41,20 @@ namespace SpecTune.Generators.Parsing
             return SpecFinisher.Finish(spec, diagnostics, accessibility);
         }
 
-        private static string? ClassProblem(INamedTypeSymbol symbol, ClassDeclarationSyntax node)
+        private static string? ClassProblem(INamedTypeSymbol symbol, ClassDeclarationSyntax node, CancellationToken cancellation)
         {
             if (!node.Modifiers.Any(m => m.Text == "partial")) return "must be partial (the generator writes its other half)";
             if (symbol.ContainingType is not null) return "must not be nested in another type";
             if (symbol.TypeParameters.Length > 0) return "must not be generic";
             if (symbol.IsStatic) return "must not be static";
+            // Locations and incremental re-runs follow the [FineTune] declaration's file, so the spec must be written in one place.
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ContainingNamespace?.ToDisplayString() != "SpecTune") continue;
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellation);
+                if (syntax is not null && (syntax.SyntaxTree != node.SyntaxTree || !node.Span.Contains(syntax.Span)))
+                    return "must carry all its SpecTune attributes on the declaration that has [FineTune]";
+            }
             return null;
         }
 

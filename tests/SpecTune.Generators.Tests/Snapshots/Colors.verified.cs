@@ -23,14 +23,21 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
         Name: "Colors",
         Namespace: null,
         Base: new global::SpecTune.Spec.BaseSpec("resnet18", null, global::SpecTune.Spec.EquatableArray.Create<int>(3, 32, 32), global::SpecTune.Spec.EquatableArray<int>.Empty, true),
-        Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(new global::SpecTune.Spec.GroupSpec("stem", global::SpecTune.Spec.EquatableArray.Create<string>("conv1.*", "bn1.*")), new global::SpecTune.Spec.GroupSpec("body", global::SpecTune.Spec.EquatableArray.Create<string>("layer1.*", "layer2.*", "layer3.*")), new global::SpecTune.Spec.GroupSpec("top", global::SpecTune.Spec.EquatableArray.Create<string>("layer4.*"))),
-        Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 3, null), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Sigmoid, null, null))),
+        Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(
+            new global::SpecTune.Spec.GroupSpec("stem", global::SpecTune.Spec.EquatableArray.Create<string>("conv1.*", "bn1.*")),
+            new global::SpecTune.Spec.GroupSpec("body", global::SpecTune.Spec.EquatableArray.Create<string>("layer1.*", "layer2.*", "layer3.*")),
+            new global::SpecTune.Spec.GroupSpec("top", global::SpecTune.Spec.EquatableArray.Create<string>("layer4.*"))),
+        Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(
+            new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 3, null),
+            new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Sigmoid, null, null))),
         Task: global::SpecTune.Spec.TaskKind.Regression,
         Data: new global::SpecTune.Spec.DataSpec(global::SpecTune.Spec.DataFormat.ImageFolder, new global::SpecTune.Spec.DataSourceSpec("data/colors", null), new global::SpecTune.Spec.DataSourceSpec("data/colors-valid", null), null, 16, true, global::SpecTune.Spec.EquatableArray<int>.Empty, null, new global::SpecTune.Spec.TransformSpec(global::SpecTune.Spec.EquatableArray.Create<int>(32, 32), 3, null, global::SpecTune.Spec.EquatableArray<double>.Empty, global::SpecTune.Spec.EquatableArray<double>.Empty, true, 4), 2),
         Loss: new global::SpecTune.Spec.LossSpec(global::SpecTune.Spec.LossKind.Mse, 0.0),
         Metrics: global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.MetricKind>.Empty,
         Optimizer: new global::SpecTune.Spec.OptimizerSpec(global::SpecTune.Spec.OptimizerKind.AdamW, 0.001, 0.01, 0.0, false, 0.8, 0.99, 1E-07, null),
-        Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(new global::SpecTune.Spec.PhaseSpec("head-only", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null), new global::SpecTune.Spec.PhaseSpec("unfreeze-top", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head", "top"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate("head", 0.0001), new global::SpecTune.Spec.GroupRate("top", 1E-05)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Cosine, 1, 0.1, 0.1, null, 0.2, 0.3), null)),
+        Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(
+            new global::SpecTune.Spec.PhaseSpec("head-only", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null),
+            new global::SpecTune.Spec.PhaseSpec("unfreeze-top", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head", "top"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate("head", 0.0001), new global::SpecTune.Spec.GroupRate("top", 1E-05)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Cosine, 1, 0.1, 0.1, null, 0.2, 0.3), null)),
         EarlyStopping: null,
         Regularization: null,
         Seed: 0,
@@ -118,13 +125,13 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
             new PhaseHyperparameters(Phase.UnfreezeTop, 2, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.0001, ["top"] = 1E-05 }, global::SpecTune.Spec.ScheduleKind.Cosine),
         });
 
-    /// <summary>Builds the network, loads the pretrained base weights and prepares the spec's data.</summary>
+    /// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>
     /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
     /// <exception cref="global::SpecTune.Spec.SpecException">The data does not fit the spec (input shape, classes).</exception>
     public static Colors Create(string? baseDirectory = null) =>
         new Colors(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));
 
-    /// <summary>Builds the network and loads the pretrained base weights, with your own training and validation data instead of the spec's.</summary>
+    /// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>
     /// <param name="train">Training samples.</param>
     /// <param name="valid">Validation samples; null for none.</param>
     /// <param name="baseDirectory">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>

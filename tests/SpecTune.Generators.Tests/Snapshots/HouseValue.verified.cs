@@ -24,14 +24,22 @@ namespace SpecTune.Generators.Tests.Generated
             Name: "HouseValue",
             Namespace: "SpecTune.Generators.Tests.Generated",
             Base: new global::SpecTune.Spec.BaseSpec("mlp", null, global::SpecTune.Spec.EquatableArray.Create<int>(8), global::SpecTune.Spec.EquatableArray.Create<int>(32, 16), false),
-            Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(new global::SpecTune.Spec.GroupSpec("first", global::SpecTune.Spec.EquatableArray.Create<string>("layers.0.*"))),
-            Head: new global::SpecTune.Spec.HeadSpec("fc", global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 16, null), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.BatchNorm, null, null), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Gelu, null, null), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Dropout, null, 0.1), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 1, null))),
+            Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(
+                new global::SpecTune.Spec.GroupSpec("first", global::SpecTune.Spec.EquatableArray.Create<string>("layers.0.*"))),
+            Head: new global::SpecTune.Spec.HeadSpec("fc", global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 16, null),
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.BatchNorm, null, null),
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Gelu, null, null),
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Dropout, null, 0.1),
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 1, null))),
             Task: global::SpecTune.Spec.TaskKind.Regression,
             Data: new global::SpecTune.Spec.DataSpec(global::SpecTune.Spec.DataFormat.Csv, new global::SpecTune.Spec.DataSourceSpec("data/houses-train.csv", null), null, 0.25, 32, false, global::SpecTune.Spec.EquatableArray<int>.Empty, "value", new global::SpecTune.Spec.TransformSpec(global::SpecTune.Spec.EquatableArray<int>.Empty, null, 0.5, global::SpecTune.Spec.EquatableArray.Create<double>(0.5), global::SpecTune.Spec.EquatableArray.Create<double>(0.25), false, 0), 0),
             Loss: new global::SpecTune.Spec.LossSpec(global::SpecTune.Spec.LossKind.Mse, 0.0),
             Metrics: global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.MetricKind>.Empty,
             Optimizer: new global::SpecTune.Spec.OptimizerSpec(global::SpecTune.Spec.OptimizerKind.Sgd, 0.05, 0.0001, 0.9, true, 0.9, 0.999, 1E-08, 5.0),
-            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(new global::SpecTune.Spec.PhaseSpec("head_only", 3, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Step, 2, 0.5, 0.0, null, null, 0.3), null), new global::SpecTune.Spec.PhaseSpec("all", 4, global::SpecTune.Spec.EquatableArray.Create<string>("head", "first", "base"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate(null, 0.01)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.OneCycle, 1, 0.1, 0.01, 2, null, 0.25), global::SpecTune.Spec.BatchNormPolicy.TrainAffine)),
+            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(
+                new global::SpecTune.Spec.PhaseSpec("head_only", 3, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Step, 2, 0.5, 0.0, null, null, 0.3), null),
+                new global::SpecTune.Spec.PhaseSpec("all", 4, global::SpecTune.Spec.EquatableArray.Create<string>("head", "first", "base"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate(null, 0.01)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.OneCycle, 1, 0.1, 0.01, 2, null, 0.25), global::SpecTune.Spec.BatchNormPolicy.TrainAffine)),
             EarlyStopping: new global::SpecTune.Spec.EarlyStoppingSpec("val-loss", global::SpecTune.Spec.MonitorMode.Min, 2, 0.001, false),
             Regularization: new global::SpecTune.Spec.RegularizationSpec(0.01),
             Seed: 11,
@@ -114,13 +122,13 @@ namespace SpecTune.Generators.Tests.Generated
                 new PhaseHyperparameters(Phase.All, 4, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.01, ["first"] = 0.01, ["base"] = 0.01 }, global::SpecTune.Spec.ScheduleKind.OneCycle),
             });
 
-        /// <summary>Builds the network, loads the pretrained base weights and prepares the spec's data.</summary>
+        /// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>
         /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
         /// <exception cref="global::SpecTune.Spec.SpecException">The data does not fit the spec (input shape, classes).</exception>
         public static HouseValue Create(string? baseDirectory = null) =>
             new HouseValue(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));
 
-        /// <summary>Builds the network and loads the pretrained base weights, with your own training and validation data instead of the spec's.</summary>
+        /// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>
         /// <param name="train">Training samples.</param>
         /// <param name="valid">Validation samples; null for none.</param>
         /// <param name="baseDirectory">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>

@@ -24,13 +24,15 @@ namespace SpecTune.Examples
             Namespace: "SpecTune.Examples",
             Base: new global::SpecTune.Spec.BaseSpec("cnn", null, global::SpecTune.Spec.EquatableArray.Create<int>(1, 28, 28), global::SpecTune.Spec.EquatableArray<int>.Empty, true),
             Groups: global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupSpec>.Empty,
-            Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 8, null))),
+            Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 8, null))),
             Task: global::SpecTune.Spec.TaskKind.MulticlassClassification,
             Data: new global::SpecTune.Spec.DataSpec(global::SpecTune.Spec.DataFormat.Idx, new global::SpecTune.Spec.DataSourceSpec("../data/fashion-mnist/pretrain-images-idx3-ubyte.gz", "../data/fashion-mnist/pretrain-labels-idx1-ubyte.gz"), null, 0.1, 64, true, global::SpecTune.Spec.EquatableArray.Create<int>(1, 2, 3, 4, 5, 7, 8, 9), null, new global::SpecTune.Spec.TransformSpec(global::SpecTune.Spec.EquatableArray<int>.Empty, null, null, global::SpecTune.Spec.EquatableArray<double>.Empty, global::SpecTune.Spec.EquatableArray<double>.Empty, false, 0), 2),
             Loss: new global::SpecTune.Spec.LossSpec(global::SpecTune.Spec.LossKind.CrossEntropy, 0.0),
             Metrics: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.MetricKind>(global::SpecTune.Spec.MetricKind.Accuracy),
             Optimizer: new global::SpecTune.Spec.OptimizerSpec(global::SpecTune.Spec.OptimizerKind.Adam, 0.002, 0.0, 0.0, false, 0.9, 0.999, 1E-08, null),
-            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(new global::SpecTune.Spec.PhaseSpec("pretrain", 6, global::SpecTune.Spec.EquatableArray.Create<string>("head", "base"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.OneCycle, 1, 0.1, 0.0, null, null, 0.3), null)),
+            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(
+                new global::SpecTune.Spec.PhaseSpec("pretrain", 6, global::SpecTune.Spec.EquatableArray.Create<string>("head", "base"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.OneCycle, 1, 0.1, 0.0, null, null, 0.3), null)),
             EarlyStopping: null,
             Regularization: null,
             Seed: 7,
@@ -101,13 +103,13 @@ namespace SpecTune.Examples
                 new PhaseHyperparameters(Phase.Pretrain, 6, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.002, ["base"] = 0.002 }, global::SpecTune.Spec.ScheduleKind.OneCycle),
             });
 
-        /// <summary>Builds the network, loads the pretrained base weights and prepares the spec's data.</summary>
+        /// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>
         /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
         /// <exception cref="global::SpecTune.Spec.SpecException">The data does not fit the spec (input shape, classes).</exception>
         public static FashionPretrain Create(string? baseDirectory = null) =>
             new FashionPretrain(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));
 
-        /// <summary>Builds the network and loads the pretrained base weights, with your own training and validation data instead of the spec's.</summary>
+        /// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>
         /// <param name="train">Training samples.</param>
         /// <param name="valid">Validation samples; null for none.</param>
         /// <param name="baseDirectory">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>

@@ -24,14 +24,20 @@ namespace SpecTune.Examples
             Name: "ShirtClassifier",
             Namespace: "SpecTune.Examples",
             Base: new global::SpecTune.Spec.BaseSpec("cnn", "artifacts/cnn-fashion8.safetensors", global::SpecTune.Spec.EquatableArray.Create<int>(1, 28, 28), global::SpecTune.Spec.EquatableArray<int>.Empty, true),
-            Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(new global::SpecTune.Spec.GroupSpec("stem", global::SpecTune.Spec.EquatableArray.Create<string>("conv1.*", "bn1.*")), new global::SpecTune.Spec.GroupSpec("body", global::SpecTune.Spec.EquatableArray.Create<string>("conv2.*", "bn2.*", "conv3.*", "bn3.*"))),
-            Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 1, null), new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Sigmoid, null, null))),
+            Groups: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupSpec>(
+                new global::SpecTune.Spec.GroupSpec("stem", global::SpecTune.Spec.EquatableArray.Create<string>("conv1.*", "bn1.*")),
+                new global::SpecTune.Spec.GroupSpec("body", global::SpecTune.Spec.EquatableArray.Create<string>("conv2.*", "bn2.*", "conv3.*", "bn3.*"))),
+            Head: new global::SpecTune.Spec.HeadSpec(null, global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.HeadLayerSpec>(
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Linear, 1, null),
+                new global::SpecTune.Spec.HeadLayerSpec(global::SpecTune.Spec.HeadLayerKind.Sigmoid, null, null))),
             Task: global::SpecTune.Spec.TaskKind.BinaryClassification,
             Data: new global::SpecTune.Spec.DataSpec(global::SpecTune.Spec.DataFormat.Idx, new global::SpecTune.Spec.DataSourceSpec("../data/fashion-mnist/shirts-train-images-idx3-ubyte.gz", "../data/fashion-mnist/shirts-train-labels-idx1-ubyte.gz"), new global::SpecTune.Spec.DataSourceSpec("../data/fashion-mnist/shirts-valid-images-idx3-ubyte.gz", "../data/fashion-mnist/shirts-valid-labels-idx1-ubyte.gz"), null, 32, true, global::SpecTune.Spec.EquatableArray.Create<int>(0, 6), null, new global::SpecTune.Spec.TransformSpec(global::SpecTune.Spec.EquatableArray<int>.Empty, null, null, global::SpecTune.Spec.EquatableArray<double>.Empty, global::SpecTune.Spec.EquatableArray<double>.Empty, false, 0), 2),
             Loss: new global::SpecTune.Spec.LossSpec(global::SpecTune.Spec.LossKind.BinaryCrossEntropy, 0.0),
             Metrics: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.MetricKind>(global::SpecTune.Spec.MetricKind.Accuracy, global::SpecTune.Spec.MetricKind.F1, global::SpecTune.Spec.MetricKind.PerClassAccuracy, global::SpecTune.Spec.MetricKind.ConfusionMatrix),
             Optimizer: new global::SpecTune.Spec.OptimizerSpec(global::SpecTune.Spec.OptimizerKind.Adam, 0.01, 0.0, 0.0, false, 0.9, 0.999, 1E-08, null),
-            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(new global::SpecTune.Spec.PhaseSpec("head-only", 8, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null), new global::SpecTune.Spec.PhaseSpec("unfreeze", 10, global::SpecTune.Spec.EquatableArray.Create<string>("head", "body", "stem"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate("head", 0.001), new global::SpecTune.Spec.GroupRate("body", 0.0005), new global::SpecTune.Spec.GroupRate("stem", 0.0001)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Cosine, 1, 0.1, 0.0, null, 0.1, 0.3), null)),
+            Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(
+                new global::SpecTune.Spec.PhaseSpec("head-only", 8, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null),
+                new global::SpecTune.Spec.PhaseSpec("unfreeze", 10, global::SpecTune.Spec.EquatableArray.Create<string>("head", "body", "stem"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate("head", 0.001), new global::SpecTune.Spec.GroupRate("body", 0.0005), new global::SpecTune.Spec.GroupRate("stem", 0.0001)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Cosine, 1, 0.1, 0.0, null, 0.1, 0.3), null)),
             EarlyStopping: new global::SpecTune.Spec.EarlyStoppingSpec("val-loss", null, 3, 0.0, true),
             Regularization: null,
             Seed: 42,
@@ -114,13 +120,13 @@ namespace SpecTune.Examples
                 new PhaseHyperparameters(Phase.Unfreeze, 10, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.001, ["body"] = 0.0005, ["stem"] = 0.0001 }, global::SpecTune.Spec.ScheduleKind.Cosine),
             });
 
-        /// <summary>Builds the network, loads the pretrained base weights and prepares the spec's data.</summary>
+        /// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>
         /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
         /// <exception cref="global::SpecTune.Spec.SpecException">The data does not fit the spec (input shape, classes).</exception>
         public static ShirtClassifier Create(string? baseDirectory = null) =>
             new ShirtClassifier(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));
 
-        /// <summary>Builds the network and loads the pretrained base weights, with your own training and validation data instead of the spec's.</summary>
+        /// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>
         /// <param name="train">Training samples.</param>
         /// <param name="valid">Validation samples; null for none.</param>
         /// <param name="baseDirectory">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>

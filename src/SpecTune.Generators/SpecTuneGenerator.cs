@@ -123,7 +123,7 @@ namespace SpecTune.Generators
         }
 
         /// <summary>Runs a front end; an exception (a SpecTune defect) becomes SPT0000 at the spec, cancellation still propagates.</summary>
-        private static ParsedSpec Guard(string path, Func<ParsedSpec> parse, CancellationToken cancellation)
+        internal static ParsedSpec Guard(string path, Func<ParsedSpec> parse, CancellationToken cancellation)
         {
             try
             {

@@ -39,7 +39,7 @@ public class ArchitectureCatalogTests
         // Order is not part of the contract (patterns are matched as a set); names and their count are.
         Assert.Equal(real.Count, catalog!.Count);
         Assert.Equal(real.OrderBy(n => n, StringComparer.Ordinal), catalog.OrderBy(n => n, StringComparer.Ordinal));
-        Assert.Equal(network.HeadSlot, ArchitectureCatalog.HeadSlot);
+        Assert.Equal(ArchitectureCatalog.HeadSlot, network.HeadSlot);
     }
 
     [Theory]

@@ -11,9 +11,7 @@ public class RegularizationAndStoppingTests
     [Fact]
     public void L2sp_is_zero_at_the_pretrained_weights_and_pulls_trained_base_parameters_back_toward_them()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 16, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 16, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
         var stem = job.Groups["stem"];
         var head = job.Groups["head"];

@@ -28,6 +28,9 @@ namespace SpecTune.Build
         [Output]
         public string? TrainedSpec { get; set; }
 
+        /// <summary>Progress (one line per epoch) belongs in a normal-verbosity log; StandardOutputImportance overrides it.</summary>
+        protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
+
         protected override void AppendArguments(CommandLineBuilder builder)
         {
             builder.AppendSwitch("train");

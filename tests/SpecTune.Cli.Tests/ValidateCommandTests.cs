@@ -57,3 +57,27 @@ public sealed class ValidateCommandTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 }
+
+public sealed class RunErrorDocumentationTests
+{
+    [Fact]
+    public void Every_run_and_build_error_id_is_documented()
+    {
+        var ids = typeof(SpecTune.Cli.RunErrors).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetValue(null)!)
+            .Concat(new[] { "SPT0397", "SPT0398", "SPT0399" }).ToList();
+        Assert.Equal(9, ids.Count);
+        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "diagnostics.md"));
+        foreach (var id in ids)
+            Assert.Matches(new System.Text.RegularExpressions.Regex("^## " + id + " ", System.Text.RegularExpressions.RegexOptions.Multiline), docs);
+        // The build-only ids are the ones the targets and tasks use.
+        var targets = File.ReadAllText(Path.Combine(RepoRoot(), "src", "SpecTune.Build", "buildTransitive", "SpecTune.targets"));
+        Assert.Contains("SPT0397", targets);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SpecTune.sln"))) return dir.FullName;
+        throw new InvalidOperationException("SpecTune.sln not found");
+    }
+}

@@ -131,6 +131,15 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         Assert.NotEqual(0, broken.ExitCode);
         Assert.Contains($"{spec}(13,7): error SPT0110", broken.Output);
         Assert.True(File.Exists(weights));
+
+        // Design-time builds (IDEs) never train, even with SpecTuneTrainOnBuild; a real build then does.
+        File.WriteAllText(spec, SpecYaml.Replace("seed: 3", "seed: 4", StringComparison.Ordinal));
+        var designTime = Processes.Dotnet(app, "build", "-p:SpecTuneTrainOnBuild=true", "-p:DesignTimeBuild=true", "-nodeReuse:false");
+        Assert.True(designTime.ExitCode == 0, designTime.ToString());
+        Assert.DoesNotContain("SpecTune: training", designTime.Output);
+        var onBuild = Processes.Dotnet(app, "build", "-p:SpecTuneTrainOnBuild=true", "-nodeReuse:false");
+        Assert.True(onBuild.ExitCode == 0, onBuild.ToString());
+        Assert.Contains($"SpecTune: training {spec}", onBuild.Output);
     }
 
     [Fact]

@@ -44,6 +44,8 @@ internal static class RunErrors
                 return new[] { At(Diverged, phase.p is null ? "optimizer" : $"phases[{phase.i}]", error.Message) };
             case CheckpointException:
                 return new[] { At(CheckpointProblem, "", error.Message + " (delete the checkpoint folder, or run without --resume)") };
+            // The zoo reports a network it cannot build (e.g. a cnn on flat samples) as ArgumentException; other
+            // ArgumentExceptions are bugs and must surface with their stack.
             case ArgumentException when error.StackTrace?.Contains("ModelZoo", StringComparison.Ordinal) == true:
                 return new[] { At(CannotBuild, "base", error.Message) };
             default:

@@ -30,8 +30,9 @@ internal sealed class SpecFile
     /// Reads and checks <paramref name="path"/>, printing every diagnostic to the error writer as
     /// <c>path(line,col): error SPTnnnn: message</c>. Returns null when the file is missing or has errors.
     /// Diagnostics name the path as given, so that a build passing a full path gets full paths back.
+    /// Warnings can be left out where another step reports them (the build lists files, then trains).
     /// </summary>
-    public static SpecFile? Load(string path, CliConsole console)
+    public static SpecFile? Load(string path, CliConsole console, bool printWarnings = true)
     {
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
@@ -40,7 +41,7 @@ internal sealed class SpecFile
             return null;
         }
         var result = SpecYamlReader.Read(File.ReadAllText(fullPath), path);
-        foreach (var diagnostic in result.Diagnostics) console.Error.WriteLine(diagnostic);
+        foreach (var diagnostic in result.Diagnostics.Where(d => d.IsError || printWarnings)) console.Error.WriteLine(diagnostic);
         if (result.Spec is null || result.Diagnostics.Any(d => d.IsError)) return null;
         return new SpecFile(result.Spec, fullPath, result.Diagnostics);
     }

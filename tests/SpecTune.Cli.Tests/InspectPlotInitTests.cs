@@ -92,3 +92,34 @@ public sealed class InspectPlotInitTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 }
+
+[Collection(CliCollection.Name)]
+public sealed class SpecWarningTests : IDisposable
+{
+    private readonly TestWorkspace _workspace = new();
+
+    [Fact]
+    public void Warnings_print_once_per_step_but_not_when_listing_files_for_the_build()
+    {
+        // SPT0124: split is ignored beside valid.
+        var spec = TinySpec.Write(_workspace, replace: "batch-size: 16", with: "batch-size: 16\n  split: 0.2");
+        var validate = CliRunner.Run("validate", spec);
+        Assert.Equal(0, validate.ExitCode);
+        Assert.Contains("warning SPT0124", validate.Error);
+        Assert.Contains("ok (1 warning)", validate.Out);
+
+        var list = CliRunner.Run("train", spec, "--list-inputs");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Equal("", list.Error);
+    }
+
+    [Fact]
+    public void A_bad_input_shape_for_inspect_is_an_error_not_a_crash()
+    {
+        var result = CliRunner.Run("inspect", "cnn", "--input", "1,x,28");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("spectune: error:", result.Error);
+    }
+
+    public void Dispose() => _workspace.Dispose();
+}

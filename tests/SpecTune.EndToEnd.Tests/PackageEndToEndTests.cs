@@ -89,6 +89,9 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
               <ItemGroup>
                 <None Include="tiny.spectune.yaml;data/**" CopyToOutputDirectory="PreserveNewest" />
               </ItemGroup>
+              <Target Name="ShowSpecTuneOutputs" AfterTargets="SpecTuneTrain">
+                <Message Importance="high" Text="outputs: @(SpecTuneOutput->'%(Kind)=%(Filename)%(Extension)')" />
+              </Target>
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), ProgramSource);
@@ -116,6 +119,8 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         var again = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("SpecTune: up to date, training skipped: tiny.spectune.yaml", again.Output);
+        // The outputs are items a project can copy or embed, whether trained now or before.
+        Assert.Matches($@"outputs: weights=tiny\.safetensors;report=tiny\.spectune\.[0-9a-f]{{8}}\.{feed.Version}\.report\.json", again.Output);
         Assert.DoesNotContain("SpecTune: training", again.Output);
         Assert.Equal(trainedAt, File.GetLastWriteTimeUtc(weights));
 

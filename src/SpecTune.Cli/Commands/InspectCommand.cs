@@ -95,7 +95,7 @@ internal static class InspectCommand
             foreach (var diagnostic in diagnostics) console.Error.WriteLine(diagnostic);
             return ExitCodes.Error;
         }
-        catch (Exception error) when (error is WeightsFormatException or IOException or ArgumentException)
+        catch (Exception error) when (error is WeightsFormatException or IOException or ArgumentException or FormatException or OverflowException)
         {
             console.Error.WriteLine($"spectune: error: {error.Message}");
             return ExitCodes.Error;

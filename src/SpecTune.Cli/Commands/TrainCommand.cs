@@ -38,7 +38,7 @@ internal static class TrainCommand
     private static int Run(CliConsole console, CancellationToken cancel, string specPath, bool resume, bool json, int? threads,
         string? output, string? reportPath, string progressMode, bool listInputs, bool listOutputs)
     {
-        var file = SpecFile.Load(specPath, console);
+        var file = SpecFile.Load(specPath, console, printWarnings: !(listInputs || listOutputs));
         if (file is null) return ExitCodes.Error;
 
         if (listInputs || listOutputs)

@@ -30,6 +30,9 @@ namespace SpecTune.Generators
             public const string Emit = "SpecTune.Emit";
         }
 
+        /// <summary>The AdditionalFiles metadata SpecTune's build targets set on files from SpecTuneSpec items.</summary>
+        internal const string SpecTuneSpecMetadata = "build_metadata.AdditionalFiles.SpecTuneSpec";
+
         /// <inheritdoc />
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
@@ -39,9 +42,13 @@ namespace SpecTune.Generators
                 post.AddSource(AttributeSource.HintName, SourceText.From(AttributeSource.Text, System.Text.Encoding.UTF8));
             });
 
+            // A spec is an AdditionalFile named *.spectune.yaml, or one SpecTune's targets made from a SpecTuneSpec item (any name).
             var yaml = context.AdditionalTextsProvider
-                .Where(static file => file.Path.EndsWith(YamlSpecParser.Extension, StringComparison.OrdinalIgnoreCase))
-                .Select(static (file, cancellation) => new YamlFile(file.Path, file.GetText(cancellation)?.ToString()))
+                .Combine(context.AnalyzerConfigOptionsProvider)
+                .Where(static pair => pair.Left.Path.EndsWith(YamlSpecParser.Extension, StringComparison.OrdinalIgnoreCase)
+                    || (pair.Right.GetOptions(pair.Left).TryGetValue(SpecTuneSpecMetadata, out var flag)
+                        && string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase)))
+                .Select(static (pair, cancellation) => new YamlFile(pair.Left.Path, pair.Left.GetText(cancellation)?.ToString()))
                 .WithTrackingName(Steps.YamlText)
                 .Select(static (file, cancellation) => Guard(file.Path, () => file.Text is null
                     ? new ParsedSpec(null, EquatableArray.Create(SpecDiagnostics.YamlSyntax.Create(file.Path, SourceSpan.None, "the file could not be read")))

@@ -11,13 +11,14 @@ namespace SpecTune.Tests;
 public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<PackageFeed>
 {
     /// <summary>
-    /// The user's code. It compiles against the runtime API from lib/net10.0; code that uses the type the
-    /// generator emits for the spec (class <c>Tiny</c>) belongs here too, once the generator ships in the package.
+    /// The user's code. It compiles against the runtime API from lib/net10.0 and against the class the package's
+    /// generator emits for tiny.spectune.yaml (<c>Tiny</c>), so a build that succeeds proves the generator ran.
     /// </summary>
     private const string ProgramSource = """
         using SpecTune;
         using var job = FineTuneJob.FromYamlFile(Path.Combine(AppContext.BaseDirectory, "tiny.spectune.yaml"));
         Console.WriteLine($"{job.Spec.Name}: {job.Groups.All.Count} groups");
+        Console.WriteLine($"{Tiny.Spec.Name}: phases {string.Join(", ", Enum.GetNames<Tiny.Phase>())}, head rate {Tiny.Hyperparameters[Tiny.Phase.HeadOnly].LearningRates["head"]}");
         """;
 
     private const string SpecYaml = """

@@ -183,16 +183,15 @@ public sealed class FineTuneJob : IDisposable
 
     private WeightLoadReport LoadBaseWeights(string path)
     {
-        using var file = SafeTensors.Read(path);
-        var tensors = file.ReadAll();
+        // The format is told by the file's first bytes: safetensors, PyTorch state dict (trusted files only), TorchSharp .dat.
+        var tensors = WeightFiles.Read(path);
         try
         {
             // The old head is replaced on purpose: its weights are neither missing nor unexpected.
-            return WeightLoader.Load(Network, tensors, new WeightLoadOptions
-            {
-                Strict = Spec.Base.Strict,
-                SkipPrefixes = new[] { Network.HeadSlot + "." },
-            });
+            var options = new WeightLoadOptions { Strict = Spec.Base.Strict, SkipPrefixes = new[] { Network.HeadSlot + "." } };
+            if (!Spec.Base.Rename.IsEmpty)
+                options = options.WithPrefixRenames(Spec.Base.Rename.Select(r => new KeyValuePair<string, string>(r.From, r.To)));
+            return WeightLoader.Load(Network, tensors, options, path);
         }
         finally
         {

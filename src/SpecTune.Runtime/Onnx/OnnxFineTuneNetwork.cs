@@ -31,8 +31,11 @@ public sealed class OnnxFineTuneNetwork : FineTuneNetwork
         {
             bool wasTraining = training;
             eval();
-            var features = Features(zeros([1, .. sampleShape.Select(d => (long)d)]));
+            var sample = zeros([1, .. sampleShape.Select(d => (long)d)]);
+            CutRank = (int)CutOutput(sample).dim();
+            var features = Features(sample);
             FeatureCount = (int)features.shape[1];
+            SampleShape = sampleShape.ToArray();
             train(wasTraining);
         }
         Head = head(FeatureCount);
@@ -68,6 +71,12 @@ public sealed class OnnxFineTuneNetwork : FineTuneNetwork
     public IReadOnlyCollection<OnnxInitializer> Initializers => _graph.Initializers;
 
     internal OnnxGraph Graph => _graph;
+
+    /// <summary>Rank of the cut output, which decides how it is pooled.</summary>
+    internal int CutRank { get; }
+
+    /// <summary>The shape of one sample the network was built for.</summary>
+    public IReadOnlyList<int> SampleShape { get; } = [];
 
     /// <summary>The graph's output at the cut, before pooling.</summary>
     public Tensor CutOutput(Tensor input)

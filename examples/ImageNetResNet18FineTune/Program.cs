@@ -103,6 +103,10 @@ static void Reinitialise(nn.Module network, string headSlot, int seed)
         else if (name.EndsWith(".weight", StringComparison.Ordinal)) p.fill_(1);
         else p.zero_();
     }
+    // CNTK's BatchNorm momentum (0.988, i.e. 0.012 in PyTorch's terms) suits a long ImageNet run; from scratch on
+    // 300 images the running statistics would barely move in 14 epochs, so use PyTorch's default 0.1.
+    foreach (var (_, module) in network.named_modules())
+        if (module is TorchSharp.Modules.BatchNorm2d bn) bn.momentum = 0.1;
     foreach (var (name, b) in network.named_buffers())
     {
         if (name.EndsWith(".running_mean", StringComparison.Ordinal)) b.zero_();

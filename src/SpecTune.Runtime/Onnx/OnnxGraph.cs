@@ -275,7 +275,8 @@ internal sealed partial class OnnxGraph : IDisposable
     {
         var (path, _, eps, momentum) = _batchNorms[node.Name.Length > 0 ? node.Name : node.Output[0]];
         var bn = (BatchNorm2d)modules[path];
-        return F.batch_norm(args[0]!, bn.running_mean!, bn.running_var!, bn.weight, bn.bias, bn.training, momentum, eps);
+        // The module's momentum starts as the graph's and may be changed (e.g. to retrain statistics faster).
+        return F.batch_norm(args[0]!, bn.running_mean!, bn.running_var!, bn.weight, bn.bias, bn.training, bn.momentum ?? momentum, eps);
     }
 
     public void Dispose()

@@ -185,6 +185,30 @@ public sealed class OnnxOpParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void BatchNorm_statistics_follow_onnx_momentum_in_training_and_the_modules_own_when_changed()
+    {
+        using var zeros4 = zeros(2);
+        using var ones4 = ones(2);
+        var model = Model(13,
+            [Node("BatchNormalization", "bn", ["x", "s", "b", "m", "v"], ["y"], Float("momentum", 0.75f))],
+            [Value("x", F32, 3, 2, 2, 2)], [Value("y", F32)], Init("s", ones4), Init("b", zeros4), Init("m", zeros4), Init("v", ones4));
+        using var module = OnnxModule.Load(new MemoryStream(model.ToByteArray()), "bn");
+        var bn = (TorchSharp.Modules.BatchNorm2d)module.named_modules().Single(m => m.name == "bn").module;
+        Assert.Equal(0.25, bn.momentum!.Value, 6);   // ONNX keeps 0.75 of the old statistics; PyTorch's momentum is the new share
+
+        using var x = OnnxPeer.Wave(3, 2, 2, 2) + 2f;
+        using var batchMean = x.mean([0, 2, 3]);
+        module.train();
+        using (module.call(x)) { }
+        using (var expected = batchMean * 0.25f)
+            Assert.True(bn.running_mean!.allclose(expected, rtol: 1e-5, atol: 1e-6));
+
+        bn.momentum = 1.0;
+        using (module.call(x)) { }
+        Assert.True(bn.running_mean!.allclose(batchMean, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void Not_an_onnx_file_is_a_clear_error()
     {
         Assert.Contains("not an ONNX model", Assert.Throws<OnnxImportException>(() => OnnxModule.Load(new MemoryStream([1, 2, 3, 4, 5]), "junk")).Message);

@@ -52,6 +52,9 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
     /// <summary>Every imported initializer and the module name it got.</summary>
     public IReadOnlyCollection<OnnxInitializer> Initializers => _graph.Initializers;
 
+    /// <summary>The nodes kept after the cut, in graph order: the names `cut-at` can take.</summary>
+    public IReadOnlyList<OnnxNodeInfo> Nodes => _graph.Nodes.Select(n => new OnnxNodeInfo(n.Name, n.OpType, n.Input.ToArray(), n.Output.ToArray())).ToList();
+
     /// <summary>The op types the importer supports.</summary>
     public static IReadOnlySet<string> SupportedOps => OnnxGraph.Ops;
 
@@ -75,6 +78,13 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 }
+
+/// <summary>One node of an imported graph.</summary>
+/// <param name="Name">The node's name (what `cut-at` names).</param>
+/// <param name="OpType">The ONNX op.</param>
+/// <param name="Inputs">Value and initializer names it reads.</param>
+/// <param name="Outputs">Value names it writes.</param>
+public sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
 
 /// <summary>Parses ONNX files with a clear error for what is not one.</summary>
 internal static class OnnxModelFile

@@ -148,6 +148,7 @@ public sealed class OnnxOpParityTests(ITestOutputHelper output)
 
         using var cut = OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", new OnnxImportOptions { CutAt = "features" });
         Assert.Equal(new[] { "f" }, cut.OutputNames);
+        Assert.Equal(new[] { new OnnxNodeInfo("features", "Relu", ["x"], ["f"]) }.Select(n => (n.Name, n.OpType)), cut.Nodes.Select(n => (n.Name, n.OpType)));
         Assert.Empty(cut.parameters());   // the classifier's weight went with it
         var error = Assert.Throws<OnnxImportException>(() => OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", new OnnxImportOptions { CutAt = "feature" }));
         Assert.Contains("did you mean 'features'", error.Message);

@@ -13,6 +13,15 @@ public sealed class TestWorkspace : IDisposable
 
     public string Root { get; }
 
+    /// <summary>A workspace with `train-*` and `valid-*` IDX files of the two-class synthetic data.</summary>
+    public static TestWorkspace WithBinaryData(int train, int valid)
+    {
+        var workspace = new TestWorkspace();
+        workspace.WriteIdx("train", train, 2, seed: 1);
+        workspace.WriteIdx("valid", valid, 2, seed: 2);
+        return workspace;
+    }
+
     public string PathOf(string relative) => Path.Combine(Root, relative);
 
     /// <summary>

@@ -11,9 +11,7 @@ public class FreezeTests
     [Fact]
     public void Frozen_groups_stay_bit_identical_and_their_batchnorm_statistics_do_not_move()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 64, 2, seed: 1);
-        ws.WriteIdx("valid", 32, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 64, valid: 32);
         var phases = """
               - name: head-only
                 epochs: 1
@@ -51,9 +49,7 @@ public class FreezeTests
     [Fact]
     public void Entering_a_phase_hands_only_trainable_parameters_to_the_optimizer_with_their_group_rates()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
         var plans = PhasePlanner.Plan(job.Spec);
         var freeze = new FreezeController(job.Network, job.Groups);
@@ -78,9 +74,7 @@ public class FreezeTests
     [InlineData("train-all", true, true)]
     public void Batchnorm_policy_of_frozen_groups_is_applied_in_one_place(string policy, bool affineTrains, bool statisticsMove)
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         var phases = """
               - name: head-only
                 epochs: 1

@@ -20,9 +20,7 @@ public class ParameterGroupsTests
     [Fact]
     public void Every_parameter_lands_in_exactly_one_group_with_unclaimed_ones_in_base()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 16, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 16, valid: 16);
         var yaml = Specs.BinaryCnn().Replace("""  body: ["conv2.*", "bn2.*", "conv3.*", "bn3.*"]""", """  body: ["conv2.*", "bn2.*"]""")
             .Replace("train: [head, body, stem]", "train: [head, body, stem, base]")
             .Replace("lr: { head: 1.0e-3, body: 1.0e-3, stem: 1.0e-4 }", "lr: { head: 1.0e-3, body: 1.0e-3, stem: 1.0e-4, base: 1.0e-4 }");
@@ -38,9 +36,7 @@ public class ParameterGroupsTests
     [Fact]
     public void A_misspelled_pattern_is_an_error_at_its_line_even_when_another_pattern_matches()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 16, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 16, valid: 16);
         var yaml = Specs.BinaryCnn().Replace("""  stem: ["conv1.*", "bn1.*"]""", """  stem: ["conv1.*", "bnl.*"]""");
         var path = ws.WriteSpec("tiny.spectune.yaml", yaml);
         var error = Assert.Throws<SpecException>(() => FineTuneJob.FromYamlFile(path));
@@ -56,9 +52,7 @@ public class ParameterGroupsTests
     [Fact]
     public void Overlapping_groups_and_patterns_reaching_into_the_head_are_errors()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 16, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 16, valid: 16);
         var yaml = Specs.BinaryCnn().Replace("""  stem: ["conv1.*", "bn1.*"]""", """  stem: ["conv1.*", "bn1.*", "conv2.weight", "fc.*"]""");
         var error = Assert.Throws<SpecException>(() => FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", yaml)));
         Assert.Contains(error.Diagnostics, d => d.Id == "SPT0201" && d.Message.Contains("'conv2.weight'"));

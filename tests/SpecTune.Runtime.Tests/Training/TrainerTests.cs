@@ -112,9 +112,7 @@ public class TrainerTests
     [Fact]
     public void Early_stopping_ends_a_phase_and_restores_the_best_weights()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 64, 2, seed: 1);
-        ws.WriteIdx("valid", 32, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 64, valid: 32);
         var phases = """
               - name: head-only
                 epochs: 12
@@ -135,9 +133,7 @@ public class TrainerTests
     [Fact]
     public void A_resume_against_a_changed_spec_is_refused_with_a_clear_error()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         var path = ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn());
         using (var cancel = new CancellationTokenSource())
         using (var job = FineTuneJob.FromYamlFile(path))
@@ -154,9 +150,7 @@ public class TrainerTests
     [Fact]
     public void A_nan_loss_stops_training_naming_the_step_and_keeps_the_last_good_checkpoint()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 64, 2, seed: 1);
-        ws.WriteIdx("valid", 32, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 64, valid: 32);
         var phases = """
               - name: explode
                 epochs: 3

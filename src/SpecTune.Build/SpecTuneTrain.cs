@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace SpecTune.Build
+{
+    /// <summary>
+    /// Trains one spec with <c>spectune train SPEC --progress lines --report REPORT</c>. The CLI writes the report
+    /// only when training finished, so the report is the target's proof of an up-to-date run. Build cancellation
+    /// kills the child; the checkpoint of its last finished epoch stays and <see cref="Resume"/> continues from it.
+    /// </summary>
+    public sealed class SpecTuneTrain : SpecTuneToolTask
+    {
+        /// <summary>Written by the CLI on success (the JSON summary).</summary>
+        [Required]
+        public string Report { get; set; } = "";
+
+        /// <summary>Also write the final weights here (the item's WeightsOutput metadata).</summary>
+        public string? Output { get; set; }
+
+        /// <summary>Continue from the latest checkpoint.</summary>
+        public bool Resume { get; set; }
+
+        /// <summary>libtorch threads; 0 keeps the spec's (or the machine's).</summary>
+        public int Threads { get; set; }
+
+        /// <summary>The spec, when it trained to the end (not inferred for a skipped, up-to-date spec).</summary>
+        [Output]
+        public string? TrainedSpec { get; set; }
+
+        /// <summary>Progress (one line per epoch) belongs in a normal-verbosity log; StandardOutputImportance overrides it.</summary>
+        protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
+
+        protected override void AppendArguments(CommandLineBuilder builder)
+        {
+            builder.AppendSwitch("train");
+            builder.AppendFileNameIfNotNull(Spec);
+            builder.AppendSwitch("--progress");
+            builder.AppendSwitch("lines");
+            builder.AppendSwitchIfNotNull("--report ", Report);
+            if (!string.IsNullOrEmpty(Output)) builder.AppendSwitchIfNotNull("--output ", Output);
+            if (Resume) builder.AppendSwitch("--resume");
+            if (Threads > 0) builder.AppendSwitch("--threads " + Threads.ToString(CultureInfo.InvariantCulture));
+        }
+
+        protected override bool HandleTaskExecutionErrors()
+        {
+            if (ExitCode == 130)
+            {
+                Log.LogError(null, "SPT0398", null, Spec, 0, 0, 0, 0,
+                    "Training was cancelled; a checkpoint was saved. Build with -p:SpecTuneResume=true to continue from it.");
+                return false;
+            }
+            return base.HandleTaskExecutionErrors();
+        }
+
+        public override bool Execute()
+        {
+            Log.LogMessage(MessageImportance.High, "SpecTune: training {0}", Spec);
+            var ok = base.Execute();
+            if (ok && ExitCode == 0) TrainedSpec = Spec;
+            return ok;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+namespace SpecTune.Tests;
+
+[Collection(CliCollection.Name)]
+public sealed class InspectPlotInitTests : IDisposable
+{
+    private readonly TestWorkspace _workspace = new();
+
+    [Fact]
+    public void Inspect_an_architecture_under_a_spec_lists_groups_and_counts_per_phase()
+    {
+        var spec = TinySpec.Write(_workspace);
+        var result = CliRunner.Run("inspect", "mlp", "--spec", spec);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Out.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.TrimEnd(), " {2,}", " | ")).ToList();
+        Assert.Contains("mlp: 4 parameter tensors, 1,169 weights", lines);
+        Assert.Contains("layers.0.weight | [8, 144] | float32 | body", lines);
+        Assert.Contains("fc.0.weight | [1, 8] | float32 | head", lines);
+        Assert.Contains("head-only | 9 | 1,160 | head", lines);
+        Assert.Contains("unfreeze | 1,169 | 0 | head, body", lines);
+    }
+
+    [Fact]
+    public void Inspect_a_weights_file_lists_names_shapes_and_dtypes()
+    {
+        var spec = TinySpec.Write(_workspace);
+        Assert.Equal(0, CliRunner.Run("train", spec).ExitCode);
+        var result = CliRunner.Run("inspect", _workspace.PathOf("out/tiny.safetensors"), "--spec", spec);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Out.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.TrimEnd(), " {2,}", " | ")).ToList();
+        Assert.Contains("layers.0.bias | [8] | F32 | body", lines);
+        Assert.Contains("fc.0.bias | [1] | F32 | head", lines);
+    }
+
+    [Fact]
+    public void Inspect_rejects_what_is_neither_file_nor_architecture()
+    {
+        var result = CliRunner.Run("inspect", "resnet7");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("'resnet7' is neither a file nor an architecture", result.Error);
+    }
+
+    [Fact]
+    public void Plot_writes_a_png_of_the_metrics_log()
+    {
+        var spec = TinySpec.Write(_workspace);
+        Assert.Equal(0, CliRunner.Run("train", spec).ExitCode);
+        var png = _workspace.PathOf("plots/run.png");
+        var result = CliRunner.Run("plot", _workspace.PathOf("out/tiny.metrics.jsonl"), "-o", png, "--width", "640", "--height", "400");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("3 epochs, 2 phases, curves: train-loss, val-loss, val-accuracy", result.Out);
+        var bytes = File.ReadAllBytes(png);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        // IHDR holds the size big-endian at bytes 16..23.
+        Assert.Equal(640, (bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]);
+        Assert.Equal(400, (bytes[20] << 24) | (bytes[21] << 16) | (bytes[22] << 8) | bytes[23]);
+    }
+
+    [Fact]
+    public void Plot_of_an_empty_log_is_an_error()
+    {
+        File.WriteAllText(_workspace.PathOf("empty.jsonl"), "");
+        var result = CliRunner.Run("plot", _workspace.PathOf("empty.jsonl"), "-o", _workspace.PathOf("x.png"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("has no epochs yet", result.Error);
+        Assert.False(File.Exists(_workspace.PathOf("x.png")));
+    }
+
+    [Fact]
+    public void Init_writes_a_starter_spec_that_validates_and_does_not_overwrite()
+    {
+        var result = CliRunner.Run("init", "ShirtModel", "--dir", _workspace.Root);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var path = _workspace.PathOf("ShirtModel.spectune.yaml");
+        var text = File.ReadAllText(path);
+        Assert.StartsWith("# yaml-language-server: $schema=schemas/spectune.schema.json\n", text);
+        Assert.Contains("name: ShirtModel\n", text);
+        Assert.Equal(0, CliRunner.Run("validate", path).ExitCode);
+
+        var again = CliRunner.Run("init", "ShirtModel", "--dir", _workspace.Root);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("exists; use --force", again.Error);
+    }
+
+    [Fact]
+    public void Init_refuses_a_name_that_is_not_a_csharp_identifier()
+    {
+        var result = CliRunner.Run("init", "9Lives", "--dir", _workspace.Root);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error SPT0100", result.Error);
+        Assert.False(File.Exists(_workspace.PathOf("9Lives.spectune.yaml")));
+    }
+
+    public void Dispose() => _workspace.Dispose();
+}
+
+[Collection(CliCollection.Name)]
+public sealed class SpecWarningTests : IDisposable
+{
+    private readonly TestWorkspace _workspace = new();
+
+    [Fact]
+    public void Warnings_print_once_per_step_but_not_when_listing_files_for_the_build()
+    {
+        // SPT0124: split is ignored beside valid.
+        var spec = TinySpec.Write(_workspace, replace: "batch-size: 16", with: "batch-size: 16\n  split: 0.2");
+        var validate = CliRunner.Run("validate", spec);
+        Assert.Equal(0, validate.ExitCode);
+        Assert.Contains("warning SPT0124", validate.Error);
+        Assert.Contains("ok (1 warning)", validate.Out);
+
+        var list = CliRunner.Run("train", spec, "--list-inputs");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Equal("", list.Error);
+    }
+
+    [Fact]
+    public void A_bad_input_shape_for_inspect_is_an_error_not_a_crash()
+    {
+        var result = CliRunner.Run("inspect", "cnn", "--input", "1,x,28");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("spectune: error:", result.Error);
+    }
+
+    public void Dispose() => _workspace.Dispose();
+}

@@ -35,6 +35,10 @@ internal static class RunErrors
                 return new[] { At(DataProblem, DataLocation(file, data.Path), data.Message) };
             case WeightLoadException or WeightsFormatException:
                 return new[] { At(WeightsProblem, "base.weights", error.Message) };
+            case SpecTune.Onnx.OnnxImportException:
+                return new[] { At(CannotBuild, "base.onnx", error.Message) };
+            case FileNotFoundException missing when spec.Base.Onnx is not null && SamePath(missing.FileName, file.Resolve(spec.Base.Onnx)):
+                return new[] { At(CannotBuild, "base.onnx", $"{file.Resolve(spec.Base.Onnx)}: ONNX model not found") };
             case FileNotFoundException missing when spec.Base.Weights is not null && SamePath(missing.FileName, file.Resolve(spec.Base.Weights)):
                 return new[] { At(WeightsProblem, "base.weights", $"{file.Resolve(spec.Base.Weights)}: weights file not found") };
             case FileNotFoundException or DirectoryNotFoundException:

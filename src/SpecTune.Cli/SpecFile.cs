@@ -61,6 +61,8 @@ internal sealed class SpecFile
             if (source.Labels is not null) inputs.Add(Resolve(source.Labels));
         }
         if (Spec.Base.Weights is not null) inputs.Add(Resolve(Spec.Base.Weights));
+        // An imported ONNX base is an input too: a changed model retrains.
+        if (Spec.Base.Onnx is not null) inputs.Add(Resolve(Spec.Base.Onnx));
         return inputs.Distinct(StringComparer.Ordinal).ToList();
     }
 

@@ -3,6 +3,7 @@ using SpecTune.Freezing;
 using SpecTune.Losses;
 using SpecTune.Metrics;
 using SpecTune.Models;
+using SpecTune.Onnx;
 using SpecTune.Spec;
 using SpecTune.Training;
 using SpecTune.Weights;
@@ -40,7 +41,10 @@ public sealed class FineTuneJob : IDisposable
 
         // One seed drives initialisation (here), dropout (the same generator) and data order/augmentation (the loaders).
         torch.manual_seed(spec.Seed);
-        Network = ModelZoo.Create(spec.Base, spec.Head, sampleShape);
+        // An ONNX base is imported as a trainable graph, cut where the spec says, with the head on its features.
+        Network = spec.Base.Onnx is { } onnx
+            ? OnnxFineTuneNetwork.Load(Resolve(onnx)!, spec.Base.CutAt, width => HeadBuilder.Build(spec.Head, width), sampleShape)
+            : ModelZoo.Create(spec.Base, spec.Head, sampleShape);
         if (spec.Base.Weights is { } weights)
             WeightReport = LoadBaseWeights(Resolve(weights)!);
         Network.to(Device);
@@ -180,10 +184,31 @@ public sealed class FineTuneJob : IDisposable
         {
             ["spectune.spec"] = Spec.Name,
             ["spectune.spec_hash"] = SpecHash,
-            ["spectune.architecture"] = Spec.Base.Architecture,
+            ["spectune.architecture"] = Spec.Base.Onnx is { } onnx ? "onnx:" + Path.GetFileName(onnx) : Spec.Base.Architecture,
             ["spectune.head_slot"] = Network.HeadSlot,
         };
         WeightLoader.SaveModule(path, Network, metadata);
+    }
+
+    /// <summary>
+    /// Writes the fine-tuned network as ONNX (the imported graph with trained initializers, the pooling, the new
+    /// head; output "output" as the head gives it, e.g. probabilities after a sigmoid). Only for `base.onnx` specs.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The base is a zoo architecture; those export to safetensors (<see cref="SaveWeights"/>).</exception>
+    public void ExportOnnx(string path)
+    {
+        if (Network is not OnnxFineTuneNetwork onnx)
+            throw new InvalidOperationException($"ONNX export writes imported ONNX graphs back; '{Spec.Base.Architecture}' is a zoo architecture, so use SaveWeights (safetensors).");
+        bool wasTraining = onnx.training;
+        onnx.eval();
+        try
+        {
+            OnnxExport.Save(onnx, path);
+        }
+        finally
+        {
+            onnx.train(wasTraining);
+        }
     }
 
     internal DataLoader CreateTrainLoader() => CreateLoader(_train, training: true);
@@ -196,16 +221,15 @@ public sealed class FineTuneJob : IDisposable
 
     private WeightLoadReport LoadBaseWeights(string path)
     {
-        using var file = SafeTensors.Read(path);
-        var tensors = file.ReadAll();
+        // The format is told by the file's first bytes: safetensors, PyTorch state dict (trusted files only), TorchSharp .dat.
+        var tensors = WeightFiles.Read(path);
         try
         {
             // The old head is replaced on purpose: its weights are neither missing nor unexpected.
-            return WeightLoader.Load(Network, tensors, new WeightLoadOptions
-            {
-                Strict = Spec.Base.Strict,
-                SkipPrefixes = new[] { Network.HeadSlot + "." },
-            });
+            var options = new WeightLoadOptions { Strict = Spec.Base.Strict, SkipPrefixes = new[] { Network.HeadSlot + "." } };
+            if (!Spec.Base.Rename.IsEmpty)
+                options = options.WithPrefixRenames(Spec.Base.Rename.Select(r => new KeyValuePair<string, string>(r.From, r.To)));
+            return WeightLoader.Load(Network, tensors, options, path);
         }
         finally
         {

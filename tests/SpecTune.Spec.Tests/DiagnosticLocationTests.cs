@@ -19,7 +19,8 @@ public class DiagnosticLocationTests
         { "optimizer:\n  adamw:", "optimizer:\n  adamw: 0.1\n  sgd:", "SPT0006", "adamw: 0.1", 1 },
         { "data/valid", "[a, b]", "SPT0006", "[a, b]", 1 },
         { "format: idx", "format: csv", "SPT0006", "{images: data/train-images.idx", 1 },
-        { "  architecture: resnet18\n", "", "SPT0007", "weights:", 1 },
+        // With neither architecture nor onnx the base has no source; reported at the base mapping (its first key).
+        { "  architecture: resnet18\n", "", "SPT0140", "weights:", 1 },
         { "    epochs: 3\n", "", "SPT0007", "name: head-only", 1 },
         { "adamw: {lr: 1.0e-3, ", "adamw: {", "SPT0007", "{weight-decay", 1 },
         { "task: binary-classification", "task: binary-clasification", "SPT0008", "binary-clasification", 1 },

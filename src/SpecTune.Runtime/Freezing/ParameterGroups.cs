@@ -70,7 +70,7 @@ public sealed class ParameterGroups
                 if (matched.Count == 0)
                 {
                     problems.Add(SpecDiagnostics.PatternMatchesNothing.Create(spec.SourcePath, spec.Locations.Find(location),
-                        glob.Pattern, group.Name, spec.Base.Architecture, Examples(parameters)));
+                        glob.Pattern, group.Name, spec.Base.Onnx is { } onnx ? Path.GetFileName(onnx) : spec.Base.Architecture, Examples(parameters)));
                     continue;
                 }
                 var intoHead = matched.Where(kv => kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)).Select(kv => kv.Key).ToList();

@@ -33,15 +33,43 @@ public sealed record WeightLoadOptions
         return this with { NameMap = name => renames.TryGetValue(name, out var renamed) ? renamed : name };
     }
 
+    /// <summary>
+    /// These options with a name map that replaces name prefixes, longest match first: a name equal to a key
+    /// or below it (<c>key.*</c>) gets the value in the key's place; a key ending in '.' is a plain string
+    /// prefix (<c>"module." -> ""</c> strips DataParallel's prefix). Other names are kept.
+    /// </summary>
+    public WeightLoadOptions WithPrefixRenames(IEnumerable<KeyValuePair<string, string>> renames)
+    {
+        ArgumentNullException.ThrowIfNull(renames);
+        var ordered = renames.OrderByDescending(r => r.Key.Length).ToArray();
+        return this with
+        {
+            NameMap = name =>
+            {
+                foreach (var (from, to) in ordered)
+                {
+                    if (Covers(from, name))
+                    {
+                        var rest = name.Substring(from.Length);
+                        // "features" -> "" turns "features.0.weight" into "0.weight", not ".0.weight".
+                        if (to.Length == 0 && rest.StartsWith('.')) rest = rest.Substring(1);
+                        return to + rest;
+                    }
+                }
+                return name;
+            },
+        };
+    }
+
+    private static bool Covers(string prefix, string name) =>
+        prefix.EndsWith('.')
+            ? name.StartsWith(prefix, StringComparison.Ordinal)
+            : name == prefix || (name.StartsWith(prefix, StringComparison.Ordinal) && name.Length > prefix.Length && name[prefix.Length] == '.');
+
     internal bool IsSkipped(string moduleName)
     {
         foreach (var prefix in SkipPrefixes)
-        {
-            if (prefix.EndsWith('.')
-                    ? moduleName.StartsWith(prefix, StringComparison.Ordinal)
-                    : moduleName == prefix || (moduleName.StartsWith(prefix, StringComparison.Ordinal) && moduleName.Length > prefix.Length && moduleName[prefix.Length] == '.'))
-                return true;
-        }
+            if (Covers(prefix, moduleName)) return true;
         return false;
     }
 }

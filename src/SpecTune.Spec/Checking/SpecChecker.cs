@@ -73,7 +73,12 @@ namespace SpecTune.Spec
             public void CheckBase()
             {
                 var architecture = _spec.Base.Architecture;
-                if (Array.IndexOf(SpecNames.Architectures, architecture) < 0)
+                bool hasArchitecture = architecture.Length > 0, hasOnnx = _spec.Base.Onnx is not null;
+                if (hasArchitecture == hasOnnx)
+                    Report(SpecDiagnostics.BaseSourceNotOne, hasOnnx ? "base.onnx" : "base", hasOnnx ? "both are given" : "neither is given");
+                else if (!hasOnnx && _spec.Base.CutAt is not null)
+                    Report(SpecDiagnostics.CutAtWithoutOnnx, "base.cut-at");
+                if (hasArchitecture && Array.IndexOf(SpecNames.Architectures, architecture) < 0)
                     Report(SpecDiagnostics.UnknownArchitecture, "base.architecture", architecture, string.Join(", ", SpecNames.Architectures),
                         SpecDiagnostics.DidYouMeanSuffix(architecture, SpecNames.Architectures));
                 if (_spec.Base.Input.IsEmpty)

@@ -146,6 +146,13 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor InvalidModelClass { get; } = new SpecDiagnosticDescriptor(
             "SPT0126", "Invalid [FineTune] class", "The [FineTune] class '{0}' {1}", Error, SpecDiagnosticCategory.Semantics);
 
+        // SPT014x: the base network's source (zoo architecture or ONNX import).
+        public static SpecDiagnosticDescriptor BaseSourceNotOne { get; } = new SpecDiagnosticDescriptor(
+            "SPT0140", "Base needs architecture or onnx", "'base' needs exactly one of 'architecture' (a zoo entry) and 'onnx' (a model file), but {0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor CutAtWithoutOnnx { get; } = new SpecDiagnosticDescriptor(
+            "SPT0141", "cut-at without onnx", "'base.cut-at' names a node of an ONNX graph and applies only with 'base.onnx'", Error, SpecDiagnosticCategory.Semantics);
+
         // SPT02xx: checks against the built network and the data (the runtime reports these; the
         // generator does too where it knows the architecture's parameter names).
 
@@ -171,7 +178,7 @@ namespace SpecTune.Spec
             InvalidIdentifier, DuplicateGroup, ReservedGroup, EmptyGroup, DuplicatePhase, UnknownGroup, RateForUntrainedGroup, NotPositive,
             OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
             NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,
-            PhaseTrainsNothing, SplitIgnored, MemberNameCollision, InvalidModelClass,
+            PhaseTrainsNothing, SplitIgnored, MemberNameCollision, InvalidModelClass, BaseSourceNotOne, CutAtWithoutOnnx,
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
         };
 

@@ -60,12 +60,21 @@ namespace SpecTune.Spec
     /// <param name="Input">`input:` — the shape of one sample, e.g. [1, 28, 28] or [784].</param>
     /// <param name="Hidden">`hidden:` — hidden widths (mlp) or channel widths (cnn); empty for the entry's defaults.</param>
     /// <param name="Strict">`strict:` — missing or unexpected weight names are errors (true) or warnings.</param>
+    /// <param name="Onnx">`onnx:` — an ONNX model imported as the trainable base instead of a zoo architecture (then Architecture is empty).</param>
+    /// <param name="CutAt">`cut-at:` — the ONNX node whose (first) output feeds the head; null keeps the whole graph.</param>
+    /// <param name="Rename">`rename: { old: new }` — name prefixes in the weights file replaced before matching.</param>
     public sealed record BaseSpec(
         string Architecture,
         string? Weights,
         EquatableArray<int> Input,
         EquatableArray<int> Hidden,
-        bool Strict);
+        bool Strict,
+        string? Onnx = null,
+        string? CutAt = null,
+        EquatableArray<RenameSpec> Rename = default);
+
+    /// <summary>One `base.rename` entry: weight names equal to <paramref name="From"/> or below it (`From.*`) get <paramref name="To"/> in its place; a From ending in '.' is a plain prefix.</summary>
+    public sealed record RenameSpec(string From, string To);
 
     /// <summary>`groups: { name: [glob, ...] }` — globs over full parameter names: `*` matches any run of characters (dots too), `?` one character. Base parameters no group claims form the implicit group `base`.</summary>
     public sealed record GroupSpec(string Name, EquatableArray<string> Patterns);

@@ -39,6 +39,13 @@ namespace SpecTune.Spec
             w.List("base.input", spec.Base.Input);
             w.List("base.hidden", spec.Base.Hidden);
             w.Field("base.strict", spec.Base.Strict);
+            w.Field("base.onnx", spec.Base.Onnx);
+            w.Field("base.cut-at", spec.Base.CutAt);
+            foreach (var rename in spec.Base.Rename)
+            {
+                w.Field("rename.from", rename.From);
+                w.Field("rename.to", rename.To);
+            }
             w.Count("groups", spec.Groups.Count);
             foreach (var group in spec.Groups)
             {

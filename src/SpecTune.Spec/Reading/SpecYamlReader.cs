@@ -144,14 +144,41 @@ namespace SpecTune.Spec
 
         private static BaseSpec ReadBase(ReadContext context, MappingReader root)
         {
-            var m = root.Mapping("base", required: true, "architecture", "weights", "input", "hidden", "strict");
+            var m = root.Mapping("base", required: true, "architecture", "onnx", "cut-at", "weights", "input", "hidden", "strict", "rename");
             if (m is null) return new BaseSpec("", null, EquatableArray<int>.Empty, EquatableArray<int>.Empty, true);
+            // architecture and onnx are alternatives; the checker reports none or both (SPT0140).
             return new BaseSpec(
-                Architecture: m.String("architecture", required: true) ?? "",
+                Architecture: m.String("architecture") ?? "",
                 Weights: m.String("weights"),
                 Input: m.IntList("input", required: true),
                 Hidden: m.IntList("hidden"),
-                Strict: m.Bool("strict") ?? true);
+                Strict: m.Bool("strict") ?? true,
+                Onnx: m.String("onnx"),
+                CutAt: m.String("cut-at"),
+                Rename: ReadRenames(context, m.Optional("rename")));
+        }
+
+        private static EquatableArray<RenameSpec> ReadRenames(ReadContext context, YamlNode? node)
+        {
+            if (node is null) return EquatableArray<RenameSpec>.Empty;
+            if (node is not YamlMappingNode mapping)
+            {
+                Values.WrongType(context, node, "base.rename", "a mapping of old name prefixes to new ones");
+                return EquatableArray<RenameSpec>.Empty;
+            }
+            var renames = new List<RenameSpec>();
+            foreach (var (key, name, value) in NamedEntries(context, mapping, "base.rename"))
+            {
+                var path = "base.rename." + name;
+                context.Record(path + ".$key", key);
+                context.Record(path, value);
+                // A quoted empty replacement is allowed: `{ "module.": "" }` strips a prefix.
+                if (value is YamlScalarNode scalar && !ReadContext.IsNull(scalar))
+                    renames.Add(new RenameSpec(name, scalar.Value ?? ""));
+                else
+                    Values.WrongType(context, value, path, "a name prefix");
+            }
+            return renames.ToEquatableArray();
         }
 
         private static EquatableArray<GroupSpec> ReadGroups(ReadContext context, MappingReader root)

@@ -79,6 +79,18 @@ namespace SpecTune.Generators.Emitting
             w.Line();
         }
 
+        /// <summary>The ONNX-base arguments, written only when set so zoo specs keep their short form.</summary>
+        private static string OnnxBase(BaseSpec b)
+        {
+            var text = "";
+            if (b.Onnx is not null) text += ", Onnx: " + CSharpLiteral.String(b.Onnx);
+            if (b.CutAt is not null) text += ", CutAt: " + CSharpLiteral.String(b.CutAt);
+            if (!b.Rename.IsEmpty)
+                text += ", Rename: " + CSharpLiteral.Array(SpecNs + "RenameSpec", b.Rename, r =>
+                    "new " + SpecNs + "RenameSpec(" + CSharpLiteral.String(r.From) + ", " + CSharpLiteral.String(r.To) + ")");
+            return text;
+        }
+
         private static void EmitSpec(IndentedWriter w, FineTuneSpec spec)
         {
             w.Line("/// <summary>The spec this class was generated from, as the YAML reader reads it (without source path and locations).</summary>");
@@ -91,7 +103,7 @@ namespace SpecTune.Generators.Emitting
                 "Name: " + CSharpLiteral.String(spec.Name),
                 "Namespace: " + CSharpLiteral.String(spec.Namespace),
                 "Base: new " + SpecNs + "BaseSpec(" + CSharpLiteral.String(b.Architecture) + ", " + CSharpLiteral.String(b.Weights) + ", "
-                    + Ints(b.Input) + ", " + Ints(b.Hidden) + ", " + CSharpLiteral.Bool(b.Strict) + ")",
+                    + Ints(b.Input) + ", " + Ints(b.Hidden) + ", " + CSharpLiteral.Bool(b.Strict) + OnnxBase(b) + ")",
                 "Groups: " + CSharpLiteral.Array(SpecNs + "GroupSpec", spec.Groups, g =>
                     "new " + SpecNs + "GroupSpec(" + CSharpLiteral.String(g.Name) + ", " + Strings(g.Patterns) + ")", multiline: true),
                 "Head: new " + SpecNs + "HeadSpec(" + CSharpLiteral.String(spec.Head.Replace) + ", " + CSharpLiteral.Array(SpecNs + "HeadLayerSpec", spec.Head.Layers, l =>

@@ -74,11 +74,34 @@ public sealed class InspectPlotInitTests : IDisposable
         var text = File.ReadAllText(path);
         Assert.StartsWith("# yaml-language-server: $schema=schemas/spectune.schema.json\n", text);
         Assert.Contains("name: ShirtModel\n", text);
-        Assert.Equal(0, CliRunner.Run("validate", path).ExitCode);
+        var validate = CliRunner.Run("validate", path);
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+        Assert.Equal($"{path}: ok", validate.Out.Trim());
+
+        // The $schema line resolves from the spec's folder, to this version's schema.
+        var schema = Path.Combine(_workspace.Root, "schemas", "spectune.schema.json");
+        Assert.True(File.Exists(schema), result.ToString());
+        Assert.Equal(File.ReadAllText(RepoFiles.Schema), File.ReadAllText(schema));
 
         var again = CliRunner.Run("init", "ShirtModel", "--dir", _workspace.Root);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("exists; use --force", again.Error);
+    }
+
+    [Fact]
+    public void Init_replaces_an_outdated_schema_and_writes_none_for_another_schema_reference()
+    {
+        var schema = _workspace.PathOf("schemas/spectune.schema.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(schema)!);
+        File.WriteAllText(schema, "{}");
+        Assert.Equal(0, CliRunner.Run("init", "First", "--dir", _workspace.Root).ExitCode);
+        Assert.Equal(File.ReadAllText(RepoFiles.Schema), File.ReadAllText(schema));
+
+        var elsewhere = Path.Combine(_workspace.Root, "elsewhere");
+        var result = CliRunner.Run("init", "Second", "--dir", elsewhere, "--schema", "https://example.org/spectune.schema.json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("# yaml-language-server: $schema=https://example.org/spectune.schema.json\n", File.ReadAllText(Path.Combine(elsewhere, "Second.spectune.yaml")));
+        Assert.False(Directory.Exists(Path.Combine(elsewhere, "schemas")));
     }
 
     [Fact]

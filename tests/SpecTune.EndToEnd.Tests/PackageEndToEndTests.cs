@@ -45,6 +45,8 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
 
         """;
 
+    private string RepoSchema => Path.Combine(feed.RepoRoot, "schemas", "spectune.schema.json");
+
     [Fact]
     public void The_package_has_the_documented_layout_and_no_libtorch_dependency()
     {
@@ -56,11 +58,13 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
             "analyzers/dotnet/cs/SpecTune.Generators.dll", "analyzers/dotnet/cs/SpecTune.Spec.dll", "analyzers/dotnet/cs/YamlDotNet.dll",
             "build/SpecTune.props", "build/SpecTune.targets",
             "buildTransitive/SpecTune.props", "buildTransitive/SpecTune.targets", "buildTransitive/SpecTune.Version.props",
-            "buildTransitive/SpecTune.Native.targets", "buildTransitive/WeakenElfVersionNeeds.cs",
+            "buildTransitive/SpecTune.Native.targets", "buildTransitive/WeakenElfVersionNeeds.cs", "buildTransitive/spectune.schema.json",
             "tasks/netstandard2.0/SpecTune.Build.dll", "tools/spectune/SpecTune.Cli.dll", "tools/spectune/SpecTune.Cli.runtimeconfig.json",
         })
             Assert.Contains(expected, entries);
         Assert.DoesNotContain(entries, e => e.EndsWith(".so", StringComparison.Ordinal));
+        using (var schema = new StreamReader(package.GetEntry("buildTransitive/spectune.schema.json")!.Open()))
+            Assert.Equal(File.ReadAllText(RepoSchema), schema.ReadToEnd());
 
         using var nuspec = package.Entries.Single(e => e.FullName == "SpecTune.nuspec").Open();
         var dependencies = XDocument.Load(nuspec).Descendants().Where(e => e.Name.LocalName == "dependency")
@@ -90,6 +94,9 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
               <ItemGroup>
                 <None Include="tiny.spectune.yaml;data/**" CopyToOutputDirectory="PreserveNewest" />
               </ItemGroup>
+              <Target Name="ShowSpecTuneSchema" AfterTargets="Build">
+                <Message Importance="high" Text="schema: $(SpecTuneSchemaFile)" />
+              </Target>
               <Target Name="ShowSpecTuneOutputs" AfterTargets="SpecTuneTrain">
                 <Message Importance="high" Text="outputs: @(SpecTuneOutput->'%(Kind)=%(Filename)%(Extension)')" />
               </Target>
@@ -107,6 +114,10 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         var build = Processes.Dotnet(app, "build", "-nodeReuse:false");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.DoesNotContain("SpecTune: training", build.Output);
+        // $(SpecTuneSchemaFile) is the package's copy of the schema.
+        var schemaFile = System.Text.RegularExpressions.Regex.Match(build.Output, "schema: (.+)").Groups[1].Value.Trim();
+        Assert.True(File.Exists(schemaFile), build.ToString());
+        Assert.Equal(File.ReadAllText(RepoSchema), File.ReadAllText(schemaFile));
 
         var weights = Path.Combine(app, "artifacts", "tiny.safetensors");
         var train = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false", "-v:n");
@@ -158,7 +169,17 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         Assert.True(create.ExitCode == 0, create.ToString());
         var app = Path.Combine(feed.Root, "FromTemplate");
         Assert.True(File.Exists(Path.Combine(app, "FromTemplate.csproj")), create.ToString());
-        Assert.StartsWith("# yaml-language-server: $schema=", File.ReadAllText(Path.Combine(app, "model.spectune.yaml")));
+        // The spec's $schema reference resolves in the new project, to the repo's schema.
+        var firstLine = File.ReadLines(Path.Combine(app, "model.spectune.yaml")).First();
+        const string schemaPrefix = "# yaml-language-server: $schema=";
+        Assert.StartsWith(schemaPrefix, firstLine);
+        var schema = Path.Combine(app, firstLine[schemaPrefix.Length..].Trim());
+        Assert.True(File.Exists(schema), $"{firstLine} does not resolve from {app}");
+        Assert.Equal(File.ReadAllText(RepoSchema), File.ReadAllText(schema));
+        // Program.cs uses the class the generator makes from the spec (name: TunedModel), not FineTuneJob.
+        var program = File.ReadAllText(Path.Combine(app, "Program.cs"));
+        Assert.Contains("TunedModel.Create(", program);
+        Assert.DoesNotContain("FineTuneJob", program);
 
         var train = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false");
         Assert.True(train.ExitCode == 0, train.ToString());
@@ -167,6 +188,8 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         var run = Processes.Dotnet(app, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("head-only epoch 1/5", run.Output);
-        Assert.Matches(@"accuracy 0\.\d{3}; weights: ", run.Output);
+        Assert.Matches(@"accuracy [01]\.\d{3}; weights: ", run.Output);
+        // The typed calls ran: Train (the phase lines), Evaluate (the accuracy), Predict (a probability).
+        Assert.Matches(@"P\(label = 1\) for the first row: [01]\.\d{3} \(its label: [01]\)", run.Output);
     }
 }

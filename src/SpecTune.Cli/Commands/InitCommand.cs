@@ -9,6 +9,15 @@ internal static class InitCommand
     /// <summary>Where the JSON schema lives relative to the spec unless --schema says otherwise.</summary>
     public const string DefaultSchema = "schemas/spectune.schema.json";
 
+    /// <summary>schemas/spectune.schema.json of the repository, embedded in this assembly.</summary>
+    public static string SchemaText()
+    {
+        using var stream = typeof(InitCommand).Assembly.GetManifestResourceStream("spectune.schema.json")
+            ?? throw new InvalidOperationException("spectune.schema.json is not embedded in the CLI");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     public static Command Create(CliConsole console)
     {
         var name = new Argument<string>("name")
@@ -17,7 +26,12 @@ internal static class InitCommand
             DefaultValueFactory = _ => "MyModel",
         };
         var directory = new Option<string>("--dir") { Description = "Folder to write into.", DefaultValueFactory = _ => "." };
-        var schema = new Option<string>("--schema") { Description = "The JSON schema path or URL for the editor's yaml-language-server line.", DefaultValueFactory = _ => DefaultSchema };
+        var schema = new Option<string>("--schema")
+        {
+            Description = "The JSON schema path (relative to the spec) or URL for the editor's yaml-language-server line; "
+                + "by default " + DefaultSchema + ", which init writes beside the spec.",
+            DefaultValueFactory = _ => DefaultSchema,
+        };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
         var command = new Command("init", "Write NAME.spectune.yaml, a starter spec to edit.") { name, directory, schema, force };
         command.SetAction(parse => Run(console, parse.GetValue(name)!, parse.GetValue(directory)!, parse.GetValue(schema)!, parse.GetValue(force)));
@@ -42,8 +56,22 @@ internal static class InitCommand
         }
         Directory.CreateDirectory(directory);
         File.WriteAllText(path, text);
+        if (schema == DefaultSchema) WriteSchema(console, Path.Combine(directory, DefaultSchema));
         console.Out.WriteLine($"wrote {path}; edit base, data and phases, then: spectune validate {path}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Writes this version's schema where the default $schema line points, unless the same text is already there.
+    /// The schema is SpecTune's, not the user's: an older one is replaced so that the editor knows the current keys.
+    /// </summary>
+    private static void WriteSchema(CliConsole console, string path)
+    {
+        var text = SchemaText();
+        if (File.Exists(path) && File.ReadAllText(path) == text) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        console.Out.WriteLine($"wrote {path}");
     }
 
     public static string Template(string name, string schema) => $$"""

@@ -1,19 +1,19 @@
 using SpecTune;
 using SpecTune.Training;
+using TorchSharp;
 
-// Reads the spec, builds the network and data, and runs every phase, printing each epoch.
+// TunedModel is generated at compile time from model.spectune.yaml (its `name:`): the build checks the spec
+// and gives the class one member per group and phase, Create, Train, Evaluate and a Predict typed by the task.
 // Ctrl+C stops at the next step with a checkpoint; run again with --resume to continue.
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-var specPath = Path.Combine(AppContext.BaseDirectory, "model.spectune.yaml");
-using var job = FineTuneJob.FromYamlFile(specPath);
-var report = job.Train(new TrainingOptions
-{
-    Resume = args.Contains("--resume"),
-    Progress = new EpochPrinter(),
-    Cancellation = cancel.Token,
-});
+// The spec's relative paths (data/, artifacts/) resolve against the output folder, where the build copies the data.
+using var model = TunedModel.Create(AppContext.BaseDirectory);
+var progress = new EpochPrinter();
+var report = args.Contains("--resume")
+    ? model.Train(new TrainingOptions { Resume = true, Progress = progress, Cancellation = cancel.Token })
+    : model.Train(progress, cancel.Token);
 
 if (report.Cancelled)
 {
@@ -22,7 +22,15 @@ if (report.Cancelled)
 }
 foreach (var phase in report.Phases)
     Console.WriteLine($"{phase.Name}: {phase.EpochsRun} epochs, {phase.TrainableWeights:N0} trainable / {phase.FrozenWeights:N0} frozen weights");
-Console.WriteLine($"accuracy {report.Evaluation?.Metrics["accuracy"]:0.000}; weights: {report.OutputPath}");
+
+// The validation rows the spec holds out (split: 0.25).
+var evaluation = model.Evaluate();
+Console.WriteLine($"accuracy {evaluation?.Metrics["accuracy"]:0.000}; weights: {report.OutputPath}");
+
+// One sample: the four features of the first row of data/train.csv. Binary classification: P(label = 1).
+var firstRow = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "data", "train.csv")).Skip(1).First().Split(',');
+using var sample = torch.tensor(firstRow[..4].Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+Console.WriteLine($"P(label = 1) for the first row: {model.Predict(sample):0.000} (its label: {firstRow[4]})");
 return 0;
 
 /// <summary>Prints each finished epoch as it happens (on the training thread, so lines keep their order).</summary>

@@ -226,18 +226,18 @@ public static class Child
             if (mode == "spectune")
             {
                 // Epoch 2 from the end of epoch 1 (after its checkpoint) to its last step: loader start-up included.
-                double epochOneDone = 0, lastStep = 0;
+                double epochOneDone = 0, lastStep = 0, cpuAtEpochOne = 0, cpuAtLastStep = 0;
                 var clock = Stopwatch.StartNew();
                 job.Train(new TrainingOptions
                 {
                     ProgressInterval = 1,
                     Progress = new SynchronousProgress<TrainingProgress>(p =>
                     {
-                        if (p.EpochCompleted is not null && p.Epoch == 0) epochOneDone = clock.Elapsed.TotalSeconds;
-                        else if (p.EpochCompleted is null && p.Epoch == 1) lastStep = clock.Elapsed.TotalSeconds;
+                        if (p.EpochCompleted is not null && p.Epoch == 0) (epochOneDone, cpuAtEpochOne) = (clock.Elapsed.TotalSeconds, CpuSeconds());
+                        else if (p.EpochCompleted is null && p.Epoch == 1) (lastStep, cpuAtLastStep) = (clock.Elapsed.TotalSeconds, CpuSeconds());
                     }),
                 });
-                return new JsonObject { ["epoch_seconds"] = lastStep - epochOneDone, ["samples"] = 4800 };
+                return new JsonObject { ["epoch_seconds"] = lastStep - epochOneDone, ["epoch_cpu_seconds"] = cpuAtLastStep - cpuAtEpochOne, ["samples"] = 4800 };
             }
 
             var (train, _) = DataSourceFactory.Create(job.Spec);
@@ -253,10 +253,11 @@ public static class Child
             using var model = Create("cnn", 1, 8);
             model.train();
             using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
-            double epochSeconds = 0;
+            double epochSeconds = 0, epochCpu = 0;
             for (int epoch = 0; epoch < 2; epoch++)
             {
                 var clock = Stopwatch.StartNew();
+                double cpuStart = CpuSeconds();
                 foreach (var batch in batches)
                 {
                     using var scope = NewDisposeScope();
@@ -267,9 +268,10 @@ public static class Child
                     optimizer.step();
                 }
                 epochSeconds = clock.Elapsed.TotalSeconds;
+                epochCpu = CpuSeconds() - cpuStart;
             }
             foreach (var batch in batches) batch.Dispose();
-            return new JsonObject { ["epoch_seconds"] = epochSeconds, ["loader_seconds"] = loaderSeconds, ["samples"] = train.Count };
+            return new JsonObject { ["epoch_seconds"] = epochSeconds, ["epoch_cpu_seconds"] = epochCpu, ["loader_seconds"] = loaderSeconds, ["samples"] = train.Count };
         }
         finally
         {

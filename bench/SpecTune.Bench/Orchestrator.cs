@@ -35,7 +35,9 @@ public static class Orchestrator
             var tables = new StringBuilder();
             foreach (var threads in threadCounts)
             {
-                var (json, table) = Measure(threads, repeats, work, repoRoot, baselineRss);
+                // Runs with several threads crawl while other processes hold the cores, so they repeat fewer times by default.
+                int rounds = threads == 1 ? repeats : options.Int("repeats-multi-thread", 1);
+                var (json, table) = Measure(threads, rounds, work, repoRoot, baselineRss);
                 sections.Add(json);
                 tables.Append(table).AppendLine();
             }
@@ -67,43 +69,43 @@ public static class Orchestrator
 
     private static (JsonObject Json, string Table) Measure(int threads, int repeats, string work, string repoRoot, double baselineRss)
     {
-            var common = new[] { "--threads", threads.ToString(CultureInfo.InvariantCulture) };
-            var matmul = Median(Enumerable.Range(0, 3).Select(_ => Child("matmul", common)["gflops"]!.GetValue<double>()));
-            Console.WriteLine($"threads {threads}: matmul peak {matmul:F1} GFLOP/s");
+        var common = new[] { "--threads", threads.ToString(CultureInfo.InvariantCulture) };
+        var matmul = Median(Enumerable.Range(0, 3).Select(_ => Child("matmul", common)["gflops"]!.GetValue<double>()));
+        Console.WriteLine($"threads {threads}: matmul peak {matmul:F1} GFLOP/s");
 
-            // Every configuration's samples, filled round by round; the order of SpecTune and hand-written alternates.
-            var samples = new Dictionary<string, List<JsonObject>>();
-            void Add(string key, JsonObject value) { if (!samples.TryGetValue(key, out var list)) samples[key] = list = new(); list.Add(value); }
-            for (int r = 0; r < repeats; r++)
-            {
-                foreach (var w in Workload.All)
-                    foreach (var phase in new[] { Phases.HeadOnly, Phases.Full })
-                    {
-                        string[] Args(params string[] more) => [.. more, "--workload", w.Name, "--phase", phase, "--data", work, .. common];
-                        var runs = new List<(string Key, Func<JsonObject> Run)>
-                        {
-                            ($"{w.Name}/{phase}/hand", () => Child("hand", Args())),
-                            ($"{w.Name}/{phase}/spectune", () => Child("spectune", Args("--cache", "off"))),
-                        };
-                        if (r % 2 == 1) runs.Reverse();
-                        if (phase == Phases.HeadOnly)
-                            runs.Add(($"{w.Name}/{phase}/cache", () => Child("spectune", Args("--cache", "on", "--epochs", "2"))));
-                        foreach (var (key, run) in runs)
-                        {
-                            var result = run();
-                            Add(key, result);
-                            Console.WriteLine($"  round {r + 1} {key,-32} {result["rate"]!.GetValue<double>(),9:F1} samples/s {result["cpu_rate"]!.GetValue<double>(),9:F1} samples/CPU-s  peak {result["peak_rss_mb"]!.GetValue<double>(),6:F0} MiB");
-                        }
-                    }
-                foreach (var mode in r % 2 == 0 ? new[] { "compute", "spectune" } : new[] { "spectune", "compute" })
+        // Every configuration's samples, filled round by round; the order of SpecTune and hand-written alternates.
+        var samples = new Dictionary<string, List<JsonObject>>();
+        void Add(string key, JsonObject value) { if (!samples.TryGetValue(key, out var list)) samples[key] = list = new(); list.Add(value); }
+        for (int r = 0; r < repeats; r++)
+        {
+            foreach (var w in Workload.All)
+                foreach (var phase in new[] { Phases.HeadOnly, Phases.Full })
                 {
-                    var result = Child("real", ["--mode", mode, "--data", Path.Combine(repoRoot, "examples", "data", "fashion-mnist"), "--work", work, .. common]);
-                    Add("real/" + mode, result);
-                    Console.WriteLine($"  round {r + 1} real/{mode,-27} {result["epoch_seconds"]!.GetValue<double>(),9:F3} s/epoch");
+                    string[] Args(params string[] more) => [.. more, "--workload", w.Name, "--phase", phase, "--data", work, .. common];
+                    var runs = new List<(string Key, Func<JsonObject> Run)>
+                    {
+                        ($"{w.Name}/{phase}/hand", () => Child("hand", Args())),
+                        ($"{w.Name}/{phase}/spectune", () => Child("spectune", Args("--cache", "off"))),
+                    };
+                    if (r % 2 == 1) runs.Reverse();
+                    if (phase == Phases.HeadOnly)
+                        runs.Add(($"{w.Name}/{phase}/cache", () => Child("spectune", Args("--cache", "on", "--epochs", "2"))));
+                    foreach (var (key, run) in runs)
+                    {
+                        var result = run();
+                        Add(key, result);
+                        Console.WriteLine($"  round {r + 1} {key,-32} {result["rate"]!.GetValue<double>(),9:F1} samples/s {result["cpu_rate"]!.GetValue<double>(),9:F1} samples/CPU-s  peak {result["peak_rss_mb"]!.GetValue<double>(),6:F0} MiB");
+                    }
                 }
+            foreach (var mode in r % 2 == 0 ? new[] { "compute", "spectune" } : new[] { "spectune", "compute" })
+            {
+                var result = Child("real", ["--mode", mode, "--data", Path.Combine(repoRoot, "examples", "data", "fashion-mnist"), "--work", work, .. common]);
+                Add("real/" + mode, result);
+                Console.WriteLine($"  round {r + 1} real/{mode,-27} {result["epoch_seconds"]!.GetValue<double>(),9:F3} s/epoch {result["epoch_cpu_seconds"]!.GetValue<double>(),9:F3} CPU-s/epoch");
             }
+        }
 
-            return Summarise(samples, matmul, baselineRss, threads, repeats);
+        return Summarise(samples, matmul, baselineRss, threads, repeats);
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
@@ -172,9 +174,11 @@ public static class Orchestrator
 
         double realEpoch = Med("real/spectune", "epoch_seconds"), computeEpoch = Med("real/compute", "epoch_seconds");
         double loader = Med("real/compute", "loader_seconds");
+        double realCpu = Med("real/spectune", "epoch_cpu_seconds"), computeCpu = Med("real/compute", "epoch_cpu_seconds");
         table.AppendLine();
-        table.AppendLine($"real data (Fashion-MNIST subset, 4,800 images, cnn full fine-tune, batch 128): SpecTune epoch {realEpoch:F3} s, " +
-            $"compute-only {computeEpoch:F3} s (pre-materialised batches) -> {realEpoch / computeEpoch:F3}x; the loader alone prepares an epoch in {loader:F3} s on one thread");
+        table.AppendLine($"real data (Fashion-MNIST subset, 4,800 images, cnn full fine-tune, batch 128): SpecTune epoch {realEpoch:F3} s / {realCpu:F3} CPU-s, " +
+            $"compute-only {computeEpoch:F3} s / {computeCpu:F3} CPU-s (pre-materialised batches, hand-written loop) -> {realEpoch / computeEpoch:F3}x wall, {realCpu / computeCpu:F3}x CPU; " +
+            $"the loader alone prepares an epoch in {loader:F3} s on one thread");
 
         var json = new JsonObject
         {
@@ -184,6 +188,7 @@ public static class Orchestrator
             ["real_data"] = new JsonObject
             {
                 ["spectune_epoch_seconds"] = realEpoch, ["compute_only_epoch_seconds"] = computeEpoch, ["ratio"] = realEpoch / computeEpoch,
+                ["spectune_epoch_cpu_seconds"] = realCpu, ["compute_only_epoch_cpu_seconds"] = computeCpu, ["cpu_ratio"] = realCpu / computeCpu,
                 ["loader_only_epoch_seconds"] = loader, ["spectune_runs"] = Array(samples["real/spectune"], "epoch_seconds"),
                 ["compute_runs"] = Array(samples["real/compute"], "epoch_seconds"),
             },

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -127,16 +127,24 @@ public sealed class DataLoader
 
     private IEnumerable<Batch> Prefetched(int[] order, int epoch, int firstBatch, CancellationToken cancellationToken)
     {
-        // The worker fills batches on its own thread until the consumer has to wait for one; only then does it spread
-        // samples over the thread pool. Parallel.For on cheap samples costs more CPU than it saves (thread-pool wake-ups
-        // and spinning), and its threads take cores from libtorch's intra-op threads, which all wait at every OpenMP
-        // barrier for the one that was descheduled: measured ~12% fewer samples per CPU-second on a 2-core machine.
-        var starved = new StrongBox<bool>(false);
+        // The worker fills batches on its own thread; it spreads samples over the thread pool only when the step has had
+        // to wait for a batch and filling one takes a good part of a step (FillPolicy). Parallel.For on cheap samples
+        // costs more CPU than it saves (thread-pool wake-ups and spinning), and its threads take cores from libtorch's
+        // intra-op threads, which all wait at every OpenMP barrier for one that was descheduled: measured ~12% fewer
+        // samples per CPU-second on a 2-core machine.
+        var policy = new FillPolicy();
         using var prefetcher = new BatchPrefetcher(Prefetch, NewHostBatch, firstBatch, BatchesPerEpoch,
-            (host, b, token) => Fill(host, order, epoch, b, Volatile.Read(ref starved.Value), token), cancellationToken,
-            onConsumerWaits: () => Volatile.Write(ref starved.Value, true));
+            (host, b, token) =>
+            {
+                bool parallel = policy.Parallel;
+                long started = Stopwatch.GetTimestamp();
+                Fill(host, order, epoch, b, parallel, token);
+                if (!parallel) policy.Filled(Stopwatch.GetTimestamp() - started);
+            },
+            cancellationToken, onConsumerWaits: policy.ConsumerWaited);
         while (prefetcher.TryTake(out var host))
         {
+            policy.Took(Stopwatch.GetTimestamp());
             Batch batch;
             try
             {
@@ -148,6 +156,32 @@ public sealed class DataLoader
             }
             yield return batch;
         }
+    }
+
+    /// <summary>
+    /// Whether the prefetch worker should fill samples in parallel: only once the consumer has waited for a batch and
+    /// a sequential fill takes at least half the consumer's interval between batches (the worker is the bottleneck).
+    /// Timestamps are <see cref="Stopwatch"/> ticks; the worker and the consumer call from their own threads.
+    /// </summary>
+    internal sealed class FillPolicy
+    {
+        private long _fillTicks, _intervalTicks = long.MaxValue, _previousTake;
+        private volatile bool _starved;
+
+        public bool Parallel => _starved && Interlocked.Read(ref _fillTicks) * 2 >= Interlocked.Read(ref _intervalTicks);
+
+        /// <summary>The consumer found no batch ready.</summary>
+        public void ConsumerWaited() => _starved = true;
+
+        /// <summary>The consumer took a batch at <paramref name="timestamp"/>.</summary>
+        public void Took(long timestamp)
+        {
+            if (_previousTake != 0) Interlocked.Exchange(ref _intervalTicks, timestamp - _previousTake);
+            _previousTake = timestamp;
+        }
+
+        /// <summary>A sequential fill took <paramref name="ticks"/>.</summary>
+        public void Filled(long ticks) => Interlocked.Exchange(ref _fillTicks, ticks);
     }
 
     private HostBatch NewHostBatch() => new(BatchSize, _sampleLength);

@@ -28,3 +28,21 @@ public class BatchPrefetcherTests
         Assert.Equal(1, reports);
     }
 }
+
+public class FillPolicyTests
+{
+    [Theory]
+    [InlineData(false, 10, 12, false)] // the consumer never waited: the worker keeps up on its own thread
+    [InlineData(true, 1, 40, false)]   // it waited once (a descheduled worker), but a fill is cheap next to a step
+    [InlineData(true, 10, 12, true)]   // it waited and a fill takes most of a step: the worker is the bottleneck
+    public void Samples_are_filled_in_parallel_only_when_the_worker_is_the_bottleneck(bool waited, long fill, long step, bool parallel)
+    {
+        var policy = new DataLoader.FillPolicy();
+        policy.Took(1000);
+        policy.Took(1000 + step);
+        policy.Filled(fill);
+        if (waited) policy.ConsumerWaited();
+
+        Assert.Equal(parallel, policy.Parallel);
+    }
+}

@@ -126,9 +126,14 @@ public sealed class FineTuneJob : IDisposable
     public EvaluationResult? EvaluateValidation() => _valid is null ? null : Evaluate(_valid);
 
     /// <summary>Loss and metrics on <paramref name="data"/> (preprocessed like training data, without augmentation).</summary>
-    public EvaluationResult Evaluate(IDataSource data)
+    public EvaluationResult Evaluate(IDataSource data) => Evaluate(CreateLoader(data, training: false).Epoch(0), Network.call);
+
+    /// <summary>
+    /// Loss and metrics over <paramref name="batches"/>, the network in eval mode and under no_grad; <paramref name="forward"/>
+    /// maps a batch's features (on the device) to outputs: the whole network, or the head alone on cached backbone features.
+    /// </summary>
+    internal EvaluationResult Evaluate(IEnumerable<Batch> batches, Func<Tensor, Tensor> forward)
     {
-        var loader = CreateLoader(data, training: false);
         var metrics = new MetricSet(Spec.Task, Spec.Metrics, ClassCount);
         double lossSum = 0;
         int samples = 0;
@@ -137,12 +142,12 @@ public sealed class FineTuneJob : IDisposable
         try
         {
             using var _ = no_grad();
-            foreach (var batch in loader.Epoch(0))
+            foreach (var batch in batches)
             {
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var output = Network.call(batch.Features.to(Device));
+                    var output = forward(batch.Features.to(Device));
                     var target = batch.Targets.to(Device);
                     lossSum += Loss.Compute(output, target).item<float>() * batch.Size;
                     samples += batch.Size;
@@ -212,6 +217,27 @@ public sealed class FineTuneJob : IDisposable
     }
 
     internal DataLoader CreateTrainLoader() => CreateLoader(_train, training: true);
+
+    internal IDataSource TrainSource => _train;
+
+    internal IDataSource? ValidSource => _valid;
+
+    internal bool HasAugmentation => _transforms.HasAugmentation;
+
+    /// <summary>Every sample of <paramref name="source"/> in source order, preprocessed, never augmented (feature caches read this).</summary>
+    internal DataLoader CreateOrderedLoader(IDataSource source) => CreateLoader(source, training: false);
+
+    /// <summary>What a feature cache of <paramref name="source"/> depends on besides the weights: the source and the preprocessing.</summary>
+    internal string DataIdentity(IDataSource source)
+    {
+        var d = Spec.Data;
+        var t = d.Transforms;
+        return string.Join("\n",
+            $"origin={source.Origin} count={source.Count} shape=[{string.Join(",", source.SampleShape)}] classes={source.ClassCount}",
+            $"format={d.Format} train={d.Train.Path}|{d.Train.Labels} valid={d.Valid?.Path}|{d.Valid?.Labels} split={d.Split} classes=[{string.Join(",", d.Classes)}] label={d.LabelColumn} task={Spec.Task}",
+            $"resize=[{string.Join(",", t.Resize)}] channels={t.Channels} scale={t.Scale} mean=[{string.Join(",", t.Mean)}] std=[{string.Join(",", t.Std)}] flip={t.RandomFlip} crop={t.RandomCrop}",
+            "pipeline=" + string.Join(",", _transforms.Transforms.Select(x => x.GetType().Name)));
+    }
 
     private DataLoader CreateLoader(IDataSource source, bool training) =>
         new(source, Spec.Data.BatchSize, shuffle: training && Spec.Data.Shuffle, seed: Spec.Seed, _transforms, training,

@@ -18,6 +18,8 @@ internal sealed class BatchPrefetcher : IDisposable
     private readonly CancellationToken _consumerToken;
     private readonly Task _worker;
     private volatile ExceptionDispatchInfo? _failure;
+    private readonly Action? _onConsumerWaits;
+    private int _taken;
 
     /// <param name="depth">Buffers in circulation: the most batches prepared ahead of the consumer.</param>
     /// <param name="createBuffer">Makes one empty host batch.</param>
@@ -25,9 +27,12 @@ internal sealed class BatchPrefetcher : IDisposable
     /// <param name="endBatch">One past the last batch index.</param>
     /// <param name="fill">Fills a buffer with the batch of the given index.</param>
     /// <param name="cancellationToken">The consumer's token; cancelling it stops the worker too.</param>
+    /// <param name="onConsumerWaits">Called when the consumer asks for a batch (other than the first) and none is ready:
+    /// the worker is the bottleneck.</param>
     public BatchPrefetcher(int depth, Func<HostBatch> createBuffer, int firstBatch, int endBatch,
-        Action<HostBatch, int, CancellationToken> fill, CancellationToken cancellationToken)
+        Action<HostBatch, int, CancellationToken> fill, CancellationToken cancellationToken, Action? onConsumerWaits = null)
     {
+        _onConsumerWaits = onConsumerWaits;
         for (int i = 0; i < depth; i++)
             _free.Add(createBuffer());
         _consumerToken = cancellationToken;
@@ -40,6 +45,8 @@ internal sealed class BatchPrefetcher : IDisposable
     /// <summary>Waits for the next batch; false at the end of the epoch. Rethrows the worker's failure.</summary>
     public bool TryTake([NotNullWhen(true)] out HostBatch? batch)
     {
+        // The first batch is always waited for; a later empty queue means the worker falls behind the consumer.
+        if (_taken++ > 0 && _ready.Count == 0 && !_ready.IsAddingCompleted) _onConsumerWaits?.Invoke();
         if (_ready.TryTake(out batch, Timeout.Infinite, _consumerToken))
             return true;
         _failure?.Throw();

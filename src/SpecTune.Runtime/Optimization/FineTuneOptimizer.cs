@@ -112,6 +112,9 @@ public abstract class FineTuneOptimizer : IDisposable
                 if (!parameter.requires_grad) continue;
                 var grad = parameter.grad;
                 if (grad is null) continue;
+                // One scope per parameter: its temporaries (e.g. Adam's denominator, one parameter's size) are freed
+                // before the next parameter's are made, instead of all of them living until the step ends.
+                using var parameterScope = torch.NewDisposeScope();
                 Update(name, parameter, grad, _learningRates[g]);
             }
         }

@@ -30,7 +30,7 @@ public sealed class Trainer
     private readonly FineTuneNetwork _network;
     private readonly FreezeController _freeze;
     private readonly LossFunction _loss;
-    private readonly Device _device;
+    private readonly TrainingStep _step;
 
     internal Trainer(FineTuneJob job)
     {
@@ -39,7 +39,7 @@ public sealed class Trainer
         _network = job.Network;
         _freeze = new FreezeController(_network, job.Groups);
         _loss = job.Loss;
-        _device = job.Device;
+        _step = new TrainingStep(_network, _loss, job.Regularizer, _spec.Optimizer.GradientClip, job.Device);
     }
 
     /// <summary>Trains every phase (or what a checkpoint says is left of them).</summary>
@@ -67,12 +67,15 @@ public sealed class Trainer
 
         var log = _job.MetricsLogPath is null ? null : new MetricsLog(_job.MetricsLogPath, append: resumeFrom is not null);
         var trainLoader = _job.CreateTrainLoader();
+        using var caches = new FeatureCacheSet(_job, options.FeatureCacheMemoryLimit, options.FeatureCacheDirectory);
         int stepsPerEpoch = trainLoader.BatchesPerEpoch;
 
         for (int p = startPhase; p < plans.Count; p++)
         {
             var phase = plans[p];
             _freeze.Enter(phase);
+            var prefix = FrozenPrefixPlanner.Plan(_spec, phase, _network, _job.HasAugmentation);
+            if (prefix.Mode == PrefixMode.Cached) caches.BeginPhase();
             using var optimizer = FineTuneOptimizer.Create(_spec.Optimizer, _freeze.OptimizerGroups(phase));
             var stopping = _spec.EarlyStopping is null ? null : new EarlyStopping(_spec.EarlyStopping);
             Dictionary<string, Tensor>? best = null;
@@ -103,7 +106,11 @@ public sealed class Trainer
                 long lossSamples = 0;
                 int stepInEpoch = epoch == firstEpoch ? firstStep : 0;
 
-                foreach (var batch in trainLoader.Epoch(ScheduleEpoch(p, epoch), stepInEpoch))
+                // A cached phase reads the backbone's output for the same samples in the same order as the loader would give them.
+                var batches = prefix.Mode == PrefixMode.Cached
+                    ? caches.Train().Batches(trainLoader.SampleOrder(ScheduleEpoch(p, epoch)), trainLoader.BatchSize, stepInEpoch)
+                    : trainLoader.Epoch(ScheduleEpoch(p, epoch), stepInEpoch);
+                foreach (var batch in batches)
                 {
                     using (batch)
                     {
@@ -118,7 +125,7 @@ public sealed class Trainer
                         for (int g = 0; g < optimizer.Groups.Count; g++)
                             optimizer.SetLearningRate(g, optimizer.Groups[g].LearningRate * factor);
 
-                        double stepLoss = TrainStep(batch, optimizer);
+                        double stepLoss = _step.Run(batch, optimizer, prefix.Mode);
                         if (!double.IsFinite(stepLoss))
                             throw new TrainingDivergedException(
                                 $"The loss became {stepLoss.ToString(CultureInfo.InvariantCulture)} in phase '{phase.Name}', epoch {epoch + 1}, step {stepInEpoch + 1} " +
@@ -138,7 +145,7 @@ public sealed class Trainer
                 var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
                 // A resumed epoch only saw part of its batches; its train loss covers those.
                 metrics["train-loss"] = lossSamples == 0 ? double.NaN : lossSum / lossSamples;
-                var evaluation = _job.EvaluateValidation();
+                var evaluation = EvaluateValidation(prefix, caches);
                 if (evaluation is not null)
                 {
                     metrics["val-loss"] = evaluation.Loss;
@@ -172,12 +179,12 @@ public sealed class Trainer
             }
             DisposeAll(best);
             var final = new Dictionary<string, double>(StringComparer.Ordinal);
-            if (_job.EvaluateValidation() is { } finalEvaluation)
+            if (EvaluateValidation(prefix, caches) is { } finalEvaluation)
             {
                 final["val-loss"] = finalEvaluation.Loss;
                 foreach (var (name, value) in finalEvaluation.Metrics) final["val-" + name] = value;
             }
-            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, final));
+            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, final) { Prefix = prefix.Mode });
             // The next phase starts from here; its optimizer is built fresh, as in an uninterrupted run.
             SaveCheckpoint(store, specHash, p + 1, 0, 0, globalStep, null, null, null, history, summaries);
             resumeFrom = null;
@@ -192,23 +199,13 @@ public sealed class Trainer
         return new TrainingReport(_spec.Name, specHash, history, summaries, Cancelled: false, output, store.LatestPath, _job.EvaluateValidation());
     }
 
-    /// <summary>Forward, loss (plus L2-SP), backward, clip, step — all tensors of the step freed on exit.</summary>
-    private double TrainStep(Batch batch, FineTuneOptimizer optimizer)
+    /// <summary>Validation loss and metrics; in a cached phase the head runs on the validation set's cached features.</summary>
+    private EvaluationResult? EvaluateValidation(FrozenPrefixPlan prefix, FeatureCacheSet caches)
     {
-        using var scope = NewDisposeScope();
-        var input = batch.Features.to(_device);
-        var target = batch.Targets.to(_device);
-        optimizer.ZeroGrad();
-        var output = _network.call(input);
-        var loss = _loss.Compute(output, target);
-        if (_job.Regularizer is { } l2sp) loss = loss + l2sp.Penalty();
-        double value = loss.item<float>();
-        if (!double.IsFinite(value)) return value;
-        loss.backward();
-        if (_spec.Optimizer.GradientClip is double maxNorm)
-            GradientClipping.ClipGlobalNorm(optimizer.Groups.SelectMany(g => g.Parameters).Select(p => p.Value), maxNorm);
-        optimizer.Step();
-        return value;
+        if (prefix.Mode != PrefixMode.Cached) return _job.EvaluateValidation();
+        if (caches.Valid() is not { } valid) return null;
+        var order = Enumerable.Range(0, valid.Count).ToArray();
+        return _job.Evaluate(valid.Batches(order, _spec.Data.BatchSize), _network.Head.call);
     }
 
     /// <summary>Epoch numbers for shuffling run on across phases, so each phase sees fresh orders.</summary>

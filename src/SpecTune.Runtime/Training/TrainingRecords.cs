@@ -14,6 +14,15 @@ public sealed record TrainingOptions
 
     /// <summary>Report a step event every this many optimizer steps (epoch events always come).</summary>
     public int ProgressInterval { get; init; } = 10;
+
+    /// <summary>
+    /// Bytes of frozen-backbone features a feature cache keeps in memory (per data set); rows past it spill to a
+    /// temporary file. Default 1 GiB.
+    /// </summary>
+    public long FeatureCacheMemoryLimit { get; init; } = 1L << 30;
+
+    /// <summary>Where feature caches spill (a temporary file, deleted when training ends); null for the system's temp folder.</summary>
+    public string? FeatureCacheDirectory { get; init; }
 }
 
 /// <summary>A progress event: a step (<see cref="EpochCompleted"/> null) or the end of an epoch.</summary>
@@ -69,7 +78,11 @@ public sealed record PhaseSummary(
     int? BestEpoch,
     long TrainableWeights,
     long FrozenWeights,
-    IReadOnlyDictionary<string, double> Final);
+    IReadOnlyDictionary<string, double> Final)
+{
+    /// <summary>How the backbone ran: with autograd, frozen under no_grad, or from a feature cache (see docs/runtime.md).</summary>
+    public PrefixMode Prefix { get; init; }
+}
 
 /// <summary>The outcome of <c>Train</c>.</summary>
 /// <param name="SpecName">The spec's name.</param>

@@ -52,7 +52,15 @@ namespace SpecTune.Spec
         int? Threads,
         BatchNormPolicy BatchNorm,
         string? SourcePath,
-        SourceMap Locations);
+        SourceMap Locations)
+    {
+        /// <summary>
+        /// `feature-cache:` — lets the runtime compute a frozen prefix's output once per sample and train the rest
+        /// from that cache where it is safe (see docs/runtime.md); false always runs the whole network. Default true.
+        /// An init-only member rather than a constructor parameter so that existing front ends keep compiling.
+        /// </summary>
+        public bool FeatureCache { get; init; } = true;
+    }
 
     /// <summary>The pretrained network.</summary>
     /// <param name="Architecture">`architecture:` — zoo entry: mlp, cnn, resnet18, resnet34, resnet50.</param>
@@ -190,7 +198,11 @@ namespace SpecTune.Spec
         EquatableArray<string> Train,
         EquatableArray<GroupRate> LearningRates,
         ScheduleSpec Schedule,
-        BatchNormPolicy? BatchNorm);
+        BatchNormPolicy? BatchNorm)
+    {
+        /// <summary>`feature-cache:` — overrides the spec's `feature-cache` for this phase; null inherits it.</summary>
+        public bool? FeatureCache { get; init; }
+    }
 
     /// <summary>A learning rate for one group; <see cref="Group"/> is null for the phase-wide rate.</summary>
     public sealed record GroupRate(string? Group, double LearningRate);

@@ -97,6 +97,9 @@ namespace SpecTune.Spec
             w.Field("device", spec.Device);
             w.Field("threads", spec.Threads);
             w.Field("batch-norm", spec.BatchNorm);
+            // Rendered only when set away from its default, so specs written before the key existed keep their hash
+            // (and their checkpoints stay resumable).
+            if (!spec.FeatureCache) w.Field("feature-cache", spec.FeatureCache);
             return w.ToString();
         }
 
@@ -148,6 +151,7 @@ namespace SpecTune.Spec
             w.Field("schedule.warmup-ratio", s.WarmupRatio);
             w.Field("schedule.pct-start", s.PctStart);
             w.Field("phase.batch-norm", phase.BatchNorm);
+            if (phase.FeatureCache is bool phaseCache) w.Field("phase.feature-cache", phaseCache);
         }
 
         private sealed class Writer

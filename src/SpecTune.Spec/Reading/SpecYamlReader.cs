@@ -18,6 +18,7 @@ namespace SpecTune.Spec
         {
             "spectune", "name", "namespace", "base", "groups", "head", "task", "data", "loss", "metrics", "optimizer", "phases",
             "early-stopping", "regularization", "seed", "output", "checkpoints", "metrics-log", "device", "threads", "batch-norm",
+            "feature-cache",
         };
 
         /// <summary>Reads and checks a spec.</summary>
@@ -115,6 +116,8 @@ namespace SpecTune.Spec
             if (version is not null && version != 1)
                 context.Fail("spectune", SpecDiagnostics.UnsupportedVersion, m.ValueSpan("spectune"), version);
 
+            // Read before the spec is built: its source map is taken when the constructor's arguments are evaluated.
+            var featureCache = m.Bool("feature-cache") ?? true;
             return new FineTuneSpec(
                 Version: version ?? 1,
                 Name: m.String("name", required: true) ?? "",
@@ -139,7 +142,10 @@ namespace SpecTune.Spec
                 Threads: m.Int("threads"),
                 BatchNorm: m.Enum("batch-norm", SpecNames.BatchNormPolicies) ?? BatchNormPolicy.FreezeAll,
                 SourcePath: context.Path,
-                Locations: new SourceMap(context.Locations.ToEquatableArray()));
+                Locations: new SourceMap(context.Locations.ToEquatableArray()))
+            {
+                FeatureCache = featureCache,
+            };
         }
 
         private static BaseSpec ReadBase(ReadContext context, MappingReader root)
@@ -388,7 +394,7 @@ namespace SpecTune.Spec
                 Values.WrongType(context, node, path, "a phase mapping with name, epochs and train");
                 return null;
             }
-            var m = new MappingReader(context, mapping, path, null, "name", "epochs", "train", "lr", "schedule", "batch-norm");
+            var m = new MappingReader(context, mapping, path, null, "name", "epochs", "train", "lr", "schedule", "batch-norm", "feature-cache");
             var name = m.String("name", required: true) ?? "";
             var epochs = m.Int("epochs", required: true) ?? 1;
             var trainNode = m.Required("train", "a list of groups");
@@ -404,7 +410,10 @@ namespace SpecTune.Spec
                 Train: train,
                 LearningRates: ReadRates(context, m.Optional("lr"), path + ".lr"),
                 Schedule: ReadSchedule(context, m.Optional("schedule"), path + ".schedule"),
-                BatchNorm: m.Enum("batch-norm", SpecNames.BatchNormPolicies));
+                BatchNorm: m.Enum("batch-norm", SpecNames.BatchNormPolicies))
+            {
+                FeatureCache = m.Bool("feature-cache"),
+            };
         }
 
         private static EquatableArray<GroupRate> ReadRates(ReadContext context, YamlNode? node, string path)

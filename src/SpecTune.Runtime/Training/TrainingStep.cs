@@ -1,0 +1,70 @@
+using SpecTune.Data;
+using SpecTune.Losses;
+using SpecTune.Models;
+using SpecTune.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune.Training;
+
+/// <summary>
+/// One optimizer step (forward, loss plus L2-SP, backward, clip, update) in the way a phase's
+/// <see cref="PrefixMode"/> asks for: the whole network, a frozen backbone run under no_grad, or the head alone
+/// on cached features. Every tensor of the step is freed when it returns.
+/// </summary>
+internal sealed class TrainingStep
+{
+    private readonly FineTuneNetwork _network;
+    private readonly LossFunction _loss;
+    private readonly L2SpRegularizer? _regularizer;
+    private readonly double? _gradientClip;
+    private readonly Device _device;
+
+    public TrainingStep(FineTuneNetwork network, LossFunction loss, L2SpRegularizer? regularizer, double? gradientClip, Device device)
+    {
+        _network = network;
+        _loss = loss;
+        _regularizer = regularizer;
+        _gradientClip = gradientClip;
+        _device = device;
+    }
+
+    /// <summary>
+    /// The network's output for <paramref name="input"/>: samples for <see cref="PrefixMode.Trainable"/> and
+    /// <see cref="PrefixMode.FrozenNoGrad"/>, backbone features for <see cref="PrefixMode.Cached"/>. A frozen backbone
+    /// records no autograd history, so none of its activations are kept for a backward pass that would not use them.
+    /// </summary>
+    public Tensor Forward(Tensor input, PrefixMode mode)
+    {
+        switch (mode)
+        {
+            case PrefixMode.Cached:
+                return _network.Head.call(input);
+            case PrefixMode.FrozenNoGrad:
+                Tensor features;
+                using (no_grad()) features = _network.Features(input);
+                return _network.Head.call(features);
+            default:
+                return _network.call(input);
+        }
+    }
+
+    /// <summary>Runs one step on <paramref name="batch"/>; returns the loss (not finite: nothing was updated).</summary>
+    public double Run(Batch batch, FineTuneOptimizer optimizer, PrefixMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var input = batch.Features.to(_device);
+        var target = batch.Targets.to(_device);
+        optimizer.ZeroGrad();
+        var output = Forward(input, mode);
+        var loss = _loss.Compute(output, target);
+        if (_regularizer is { } l2sp) loss = loss + l2sp.Penalty();
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        loss.backward();
+        if (_gradientClip is double maxNorm)
+            GradientClipping.ClipGlobalNorm(optimizer.Groups.SelectMany(g => g.Parameters).Select(p => p.Value), maxNorm);
+        optimizer.Step();
+        return value;
+    }
+}

@@ -1,0 +1,189 @@
+using SpecTune.Data;
+using SpecTune.Freezing;
+using SpecTune.Optimization;
+using SpecTune.Spec;
+using SpecTune.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SpecTune.Tests.Training;
+
+[Collection(GlobalTorchRngCollection.Name)]
+public class FeatureCacheTests
+{
+    // head-only, then everything, then head-only again: the third phase's cache must be rebuilt from the changed backbone.
+    private const string ThreePhases = """
+          - name: head-only
+            epochs: 2
+            train: [head]
+          - name: unfreeze
+            epochs: 1
+            train: [head, body, stem]
+            lr: { head: 1.0e-3, body: 1.0e-3, stem: 1.0e-4 }
+          - name: head-again
+            epochs: 2
+            train: [head]
+            schedule: cosine
+        """;
+
+    // Dropout in the head: the cached path must draw from torch's generator exactly as the uncached one does.
+    private const string DropoutHead = "[ {linear: 8}, relu, {dropout: 0.3}, {linear: 1}, sigmoid ]";
+
+    [Fact]
+    public void Training_from_the_cache_gives_the_same_metrics_and_weights_as_running_the_whole_network()
+    {
+        var (offReport, offState) = Run(Specs.BinaryCnn(phases: ThreePhases, head: DropoutHead, extra: "feature-cache: false"), new TrainingOptions());
+        var (onReport, onState) = Run(Specs.BinaryCnn(phases: ThreePhases, head: DropoutHead), new TrainingOptions());
+        // A limit of 100 bytes keeps three 8-wide rows in memory and spills every other row to the file.
+        var (spillReport, spillState) = Run(Specs.BinaryCnn(phases: ThreePhases, head: DropoutHead), new TrainingOptions { FeatureCacheMemoryLimit = 100 });
+
+        Assert.Equal(new[] { PrefixMode.FrozenNoGrad, PrefixMode.Trainable, PrefixMode.FrozenNoGrad }, offReport.Phases.Select(p => p.Prefix));
+        Assert.Equal(new[] { PrefixMode.Cached, PrefixMode.Trainable, PrefixMode.Cached }, onReport.Phases.Select(p => p.Prefix));
+        Assert.Equal(offReport.Epochs.Count, onReport.Epochs.Count);
+        for (int e = 0; e < offReport.Epochs.Count; e++)
+        {
+            var expected = offReport.Epochs[e].Metrics;
+            foreach (var (name, value) in expected)
+            {
+                Assert.Equal(value, onReport.Epochs[e].Metrics[name], 1e-5);
+                // The spilled rows are the same floats read back from the file: bit-identical to the in-memory cache.
+                Assert.Equal(onReport.Epochs[e].Metrics[name], spillReport.Epochs[e].Metrics[name]);
+            }
+        }
+        foreach (var (name, tensor) in offState)
+        {
+            Assert.True(tensor.allclose(onState[name], rtol: 1e-5, atol: 1e-6), $"{name} differs with the cache");
+            Assert.True(onState[name].equal(spillState[name]).all().item<bool>(), $"{name} differs when the cache spills");
+        }
+    }
+
+    [Theory]
+    [InlineData("{ name: p, epochs: 1, train: [head, stem] }", "", "backbone parameter 'conv1.weight' trains")]
+    [InlineData("{ name: p, epochs: 1, train: [head], batch-norm: train-affine }", "", "backbone parameter 'bn1.weight' trains")]
+    [InlineData("{ name: p, epochs: 1, train: [head], batch-norm: train-all }", "", "backbone parameter 'bn1.weight' trains")]
+    [InlineData("{ name: p, epochs: 1, train: [head], feature-cache: false }", "", "feature-cache: false")]
+    [InlineData("{ name: p, epochs: 1, train: [head] }", "feature-cache: false", "feature-cache: false")]
+    public void The_cache_is_not_used_where_it_would_not_be_exact(string phase, string extra, string reason)
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: "  - " + phase, extra: extra)));
+
+        var plan = PlanFirstPhase(job, hasAugmentation: false);
+
+        Assert.NotEqual(PrefixMode.Cached, plan.Mode);
+        Assert.Contains(reason, plan.Reason);
+    }
+
+    [Fact]
+    public void Augmentation_keeps_the_cache_off_and_a_training_run_says_so()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        var spec = Specs.BinaryCnn(phases: "  - { name: p, epochs: 1, train: [head] }")
+            .Replace("  prefetch: 2", "  prefetch: 2\n  transforms: { random-flip: true }");
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", spec));
+
+        var plan = PlanFirstPhase(job, hasAugmentation: job.HasAugmentation);
+        var report = job.Train();
+
+        Assert.Equal(PrefixMode.FrozenNoGrad, plan.Mode);
+        Assert.Contains("augmentation", plan.Reason);
+        Assert.Equal(PrefixMode.FrozenNoGrad, report.Phases.Single().Prefix);
+    }
+
+    [Fact]
+    public void The_key_changes_when_a_backbone_weight_or_the_data_changes_but_not_when_the_head_trains()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
+        var identity = job.DataIdentity(job.TrainSource);
+        var key = FeatureCache.ComputeKey(FeatureCache.BackboneDigest(job.Network), identity);
+
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in job.Network.named_parameters().Where(p => p.name.StartsWith("fc.", StringComparison.Ordinal)))
+                parameter.add_(1.0);
+        }
+        Assert.Equal(key, FeatureCache.ComputeKey(FeatureCache.BackboneDigest(job.Network), identity));
+        Assert.NotEqual(key, FeatureCache.ComputeKey(FeatureCache.BackboneDigest(job.Network), job.DataIdentity(job.ValidSource!)));
+
+        var buffer = job.Network.named_buffers().First(b => b.name == "bn2.running_mean").buffer;
+        using (no_grad()) buffer[0] = buffer[0] + 1e-3f;
+        Assert.NotEqual(key, FeatureCache.ComputeKey(FeatureCache.BackboneDigest(job.Network), identity));
+    }
+
+    [Fact]
+    public void A_frozen_backbone_records_no_autograd_history_and_a_step_leaves_no_tensor_behind()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(
+            phases: "  - { name: p, epochs: 1, train: [head] }", extra: "feature-cache: false")));
+        var phase = PhasePlanner.Plan(job.Spec)[0];
+        var freeze = new FreezeController(job.Network, job.Groups);
+        freeze.Enter(phase);
+        freeze.SetTrainingMode(phase);
+        using var optimizer = FineTuneOptimizer.Create(job.Spec.Optimizer, freeze.OptimizerGroups(phase));
+        var step = new TrainingStep(job.Network, job.Loss, null, null, job.Device);
+        var loader = job.CreateOrderedLoader(job.TrainSource);
+
+        // What reaches the head: with requires_grad false it has no grad_fn, so no backbone activation is saved for backward.
+        var headInputs = new List<bool>();
+        var hook = job.Network.Head.register_forward_pre_hook((_, input) => { headInputs.Add(input.requires_grad); return input; });
+        try
+        {
+            using var batch = loader.Epoch(0).First();
+            using var scope = NewDisposeScope();
+            Assert.True(step.Forward(batch.Features, PrefixMode.FrozenNoGrad).requires_grad, "the head must still train");
+            // The same backbone with one group trainable does record history: the check can tell the two apart.
+            job.Groups.All.First(g => g.Name == "body").Unfreeze();
+            step.Forward(batch.Features, PrefixMode.Trainable);
+            job.Groups.All.First(g => g.Name == "body").Freeze();
+        }
+        finally
+        {
+            hook.remove();
+        }
+        Assert.Equal(new[] { false, true }, headInputs);
+
+        // Whole steps: after a first one has created the optimizer's gradients, each further step leaves the number of
+        // live tensors on this thread unchanged — nothing of a step (activations included) outlives it.
+        var batches = loader.Epoch(0).ToList();
+        try
+        {
+            step.Run(batches[0], optimizer, PrefixMode.FrozenNoGrad);
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            foreach (var batch in batches.Skip(1)) step.Run(batch, optimizer, PrefixMode.FrozenNoGrad);
+            Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        }
+        finally
+        {
+            foreach (var batch in batches) batch.Dispose();
+        }
+    }
+
+    private static FrozenPrefixPlan PlanFirstPhase(FineTuneJob job, bool hasAugmentation)
+    {
+        var phase = PhasePlanner.Plan(job.Spec)[0];
+        new FreezeController(job.Network, job.Groups).Enter(phase);
+        return FrozenPrefixPlanner.Plan(job.Spec, phase, job.Network, hasAugmentation);
+    }
+
+    private static (TrainingReport Report, Dictionary<string, Tensor> State) Run(string spec, TrainingOptions options)
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 72, 2, seed: 1);
+        ws.WriteIdx("valid", 40, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", spec));
+        var report = job.Train(options with { FeatureCacheDirectory = ws.PathOf("spill") });
+        if (options.FeatureCacheMemoryLimit < 1000)
+            Assert.Empty(Directory.GetFiles(ws.PathOf("spill")));  // the spill file is deleted when training ends
+        return (report, job.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone()));
+    }
+}

@@ -129,7 +129,9 @@ namespace SpecTune.Generators.Emitting
                 "SourcePath: null",
                 "Locations: " + SpecNs + "SourceMap.Empty",
             };
-            for (int i = 0; i < lines.Count; i++) w.Lines(lines[i] + (i == lines.Count - 1 ? ");" : ","));
+            // Init-only members are written only when they differ from their defaults, so most specs keep the short form.
+            var close = spec.FeatureCache ? ");" : ") { FeatureCache = false };";
+            for (int i = 0; i < lines.Count; i++) w.Lines(lines[i] + (i == lines.Count - 1 ? close : ","));
             w.Outdent();
             w.Line();
         }
@@ -159,7 +161,8 @@ namespace SpecTune.Generators.Emitting
                 + CSharpLiteral.Array(SpecNs + "GroupRate", p.LearningRates, r => "new " + SpecNs + "GroupRate(" + CSharpLiteral.String(r.Group) + ", " + CSharpLiteral.Double(r.LearningRate) + ")")
                 + ", new " + SpecNs + "ScheduleSpec(" + CSharpLiteral.Enum(s.Kind) + ", " + CSharpLiteral.Int(s.StepSize) + ", " + CSharpLiteral.Double(s.Gamma) + ", "
                 + CSharpLiteral.Double(s.MinLearningRateFactor) + ", " + CSharpLiteral.Int(s.WarmupSteps) + ", " + CSharpLiteral.Double(s.WarmupRatio) + ", "
-                + CSharpLiteral.Double(s.PctStart) + "), " + CSharpLiteral.Enum(p.BatchNorm) + ")";
+                + CSharpLiteral.Double(s.PctStart) + "), " + CSharpLiteral.Enum(p.BatchNorm) + ")"
+                + (p.FeatureCache is bool cache ? " { FeatureCache = " + CSharpLiteral.Bool(cache) + " }" : "");
         }
 
         private static string Ints(EquatableArray<int> items) => CSharpLiteral.Array("int", items, CSharpLiteral.Int);

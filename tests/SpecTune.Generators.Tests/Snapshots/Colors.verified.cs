@@ -36,7 +36,7 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
         Metrics: global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.MetricKind>.Empty,
         Optimizer: new global::SpecTune.Spec.OptimizerSpec(global::SpecTune.Spec.OptimizerKind.AdamW, 0.001, 0.01, 0.0, false, 0.8, 0.99, 1E-07, null),
         Phases: global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.PhaseSpec>(
-            new global::SpecTune.Spec.PhaseSpec("head-only", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null),
+            new global::SpecTune.Spec.PhaseSpec("head-only", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head"), global::SpecTune.Spec.EquatableArray<global::SpecTune.Spec.GroupRate>.Empty, new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3), null) { FeatureCache = true },
             new global::SpecTune.Spec.PhaseSpec("unfreeze-top", 2, global::SpecTune.Spec.EquatableArray.Create<string>("head", "top"), global::SpecTune.Spec.EquatableArray.Create<global::SpecTune.Spec.GroupRate>(new global::SpecTune.Spec.GroupRate("head", 0.0001), new global::SpecTune.Spec.GroupRate("top", 1E-05)), new global::SpecTune.Spec.ScheduleSpec(global::SpecTune.Spec.ScheduleKind.Cosine, 1, 0.1, 0.1, null, 0.2, 0.3), null)),
         EarlyStopping: null,
         Regularization: null,
@@ -48,7 +48,7 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
         Threads: null,
         BatchNorm: global::SpecTune.Spec.BatchNormPolicy.FreezeAll,
         SourcePath: null,
-        Locations: global::SpecTune.Spec.SourceMap.Empty);
+        Locations: global::SpecTune.Spec.SourceMap.Empty) { FeatureCache = false };
 
     /// <summary>Parameter group <c>stem</c>: the base parameters matching conv1.*, bn1.*.</summary>
     public global::SpecTune.Freezing.ParameterGroup Stem { get; }

@@ -1,5 +1,7 @@
+using SpecTune.Data;
 using SpecTune.Freezing;
 using SpecTune.Models;
+using SpecTune.Training;
 using SpecTune.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,7 +11,7 @@ namespace SpecTune;
 /// <summary>
 /// The base of every class SpecTune's source generator emits for a spec: it wraps the <see cref="FineTuneJob"/>
 /// that runs the spec. The generated class adds the typed surface (one property per parameter group, the
-/// <c>Phase</c> enum and <c>Enter</c>, hyperparameters, <c>Create</c>/<c>Load</c>/<c>Train</c>/<c>Evaluate</c>, and
+/// <c>Phase</c> enum and <c>Enter</c>, hyperparameters, <c>Create</c>/<c>Load</c>, and
 /// <c>Predict</c> typed by the task). docs/generator.md describes it.
 /// </summary>
 public abstract class FineTuneModel : IDisposable
@@ -34,6 +36,21 @@ public abstract class FineTuneModel : IDisposable
 
     /// <summary>Writes the network's weights (parameters and buffers) to a .safetensors file, atomically.</summary>
     public void SaveWeights(string path) => Job.SaveWeights(path);
+
+    /// <summary>Runs every phase in order: enters it (flags, BatchNorm policy, optimizer), trains, stops early as the spec says, writes the output.</summary>
+    /// <param name="progress">Receives step and epoch events; null for none.</param>
+    /// <param name="cancel">Stops at the next step, after saving a checkpoint.</param>
+    public TrainingReport Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) =>
+        Job.Train(new TrainingOptions { Progress = progress, Cancellation = cancel });
+
+    /// <summary>Runs every phase with full control over the run (resume, progress interval).</summary>
+    public TrainingReport Train(TrainingOptions options) => Job.Train(options);
+
+    /// <summary>Loss and metrics on the spec's validation data; null when it has none.</summary>
+    public EvaluationResult? Evaluate() => Job.EvaluateValidation();
+
+    /// <summary>Loss and metrics on <paramref name="data"/>, preprocessed like training data without augmentation.</summary>
+    public EvaluationResult Evaluate(IDataSource data) => Job.Evaluate(data);
 
     /// <summary>The model's output rows for a batch: one float array per sample (probabilities or values).</summary>
     protected float[][] PredictRows(Tensor batch)

@@ -10,7 +10,7 @@ namespace SpecTune.Generators.Emitting
         public static readonly HashSet<string> Reserved = new HashSet<string>(System.StringComparer.Ordinal)
         {
             "Spec", "Head", "Base", "Phase", "Enter", "Create", "Load", "Train", "Evaluate", "Predict", "PredictBatch",
-            "HyperparameterSet", "PhaseHyperparameters", "Hyperparameters", "Job", "Network", "Groups", "SaveWeights", "LoadWeights",
+            "Hyperparameters", "Job", "Network", "Groups", "SaveWeights", "LoadWeights",
             "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
         };
 

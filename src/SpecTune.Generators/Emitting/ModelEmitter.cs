@@ -41,7 +41,7 @@ namespace SpecTune.Generators.Emitting
             var name = spec.Name;
             var phaseNames = string.Join(", ", spec.Phases.Select(p => p.Name));
             w.Line("/// <summary>");
-            w.Line("/// The fine-tuning spec <c>" + Xml(name) + "</c> as a typed model: a " + Xml(spec.Base.Architecture) + " base, "
+            w.Line("/// The fine-tuning spec <c>" + Xml(name) + "</c> as a typed model: a " + Xml(spec.Base.Onnx is { } onnx ? "ONNX (" + onnx + ")" : spec.Base.Architecture) + " base, "
                 + TaskName(spec.Task) + ", phases " + Xml(phaseNames) + ".");
             w.Line("/// Create it with <see cref=\"Create(string?)\"/>, run every phase with <see cref=\"Train(global::System.IProgress{global::SpecTune.Training.TrainingProgress}?, global::System.Threading.CancellationToken)\"/>.");
             w.Line("/// </summary>");
@@ -54,7 +54,6 @@ namespace SpecTune.Generators.Emitting
                 EmitPhases(w, model);
                 EmitHyperparameters(w, spec);
                 EmitFactories(w, spec);
-                EmitTrainAndEvaluate(w);
                 EmitPredict(w, spec);
             }
         }
@@ -226,32 +225,13 @@ namespace SpecTune.Generators.Emitting
         private static void EmitHyperparameters(IndentedWriter w, FineTuneSpec spec)
         {
             var o = spec.Optimizer;
-            w.Line("/// <summary>The hyperparameters of one phase.</summary>");
-            w.Line("/// <param name=\"Phase\">The phase.</param>");
-            w.Line("/// <param name=\"Epochs\">At most this many epochs (early stopping may end the phase sooner).</param>");
-            w.Line("/// <param name=\"LearningRates\">The base learning rate of each trained group, before the schedule's factor.</param>");
-            w.Line("/// <param name=\"Schedule\">The learning-rate schedule within the phase.</param>");
-            w.Line("public sealed record PhaseHyperparameters(Phase Phase, int Epochs, global::System.Collections.Generic.IReadOnlyDictionary<string, double> LearningRates, " + SpecNs + "ScheduleKind Schedule);");
-            w.Line();
-            w.Line("/// <summary>The spec's hyperparameters as typed values.</summary>");
-            w.Line("/// <param name=\"Seed\">Seeds initialisation, shuffling, dropout and augmentation.</param>");
-            w.Line("/// <param name=\"BatchSize\">Samples per training step.</param>");
-            w.Line("/// <param name=\"Optimizer\">The optimizer kind.</param>");
-            w.Line("/// <param name=\"LearningRate\">The optimizer's default learning rate.</param>");
-            w.Line("/// <param name=\"WeightDecay\">The optimizer's weight decay.</param>");
-            w.Line("/// <param name=\"Phases\">Each phase's hyperparameters, in order (index them with <see cref=\"this[Phase]\"/>).</param>");
-            using (w.Block("public sealed record HyperparameterSet(int Seed, int BatchSize, " + SpecNs + "OptimizerKind Optimizer, double LearningRate, double WeightDecay, global::System.Collections.Generic.IReadOnlyList<PhaseHyperparameters> Phases)"))
-            {
-                w.Line("/// <summary>The hyperparameters of <paramref name=\"phase\"/>.</summary>");
-                w.Line("public PhaseHyperparameters this[Phase phase] => Phases[(int)phase];");
-            }
-            w.Line();
             w.Line("/// <summary>The spec's hyperparameters: seed, batch size, optimizer and each phase's epochs and rates.</summary>");
-            w.Line("public static HyperparameterSet Hyperparameters { get; } = new HyperparameterSet(");
+            // The record types live in the runtime (generic over the Phase enum), so each class only carries its values.
+            w.Line("public static global::SpecTune.HyperparameterSet<Phase> Hyperparameters { get; } = new global::SpecTune.HyperparameterSet<Phase>(");
             w.Indent();
             w.Line(CSharpLiteral.Int(spec.Seed) + ", " + CSharpLiteral.Int(spec.Data.BatchSize) + ", " + CSharpLiteral.Enum(o.Kind) + ", "
                 + CSharpLiteral.Double(o.LearningRate) + ", " + CSharpLiteral.Double(o.WeightDecay) + ",");
-            w.Line("new PhaseHyperparameters[]");
+            w.Line("new global::SpecTune.PhaseHyperparameters<Phase>[]");
             w.Line("{");
             w.Indent();
             foreach (var p in spec.Phases)
@@ -259,7 +239,7 @@ namespace SpecTune.Generators.Emitting
                 // The same rule as the runtime's PhasePlanner: a group's own rate, else the phase's, else the optimizer's.
                 var phaseRate = p.LearningRates.FirstOrDefault(r => r.Group is null)?.LearningRate ?? o.LearningRate;
                 var rates = p.Train.Distinct().Select(g => (g, p.LearningRates.FirstOrDefault(r => r.Group == g)?.LearningRate ?? phaseRate));
-                w.Line("new PhaseHyperparameters(Phase." + MemberNames.Pascal(p.Name) + ", " + CSharpLiteral.Int(p.Epochs)
+                w.Line("new global::SpecTune.PhaseHyperparameters<Phase>(Phase." + MemberNames.Pascal(p.Name) + ", " + CSharpLiteral.Int(p.Epochs)
                     + ", new global::System.Collections.Generic.Dictionary<string, double> { "
                     + string.Join(", ", rates.Select(r => "[" + CSharpLiteral.String(r.g) + "] = " + CSharpLiteral.Double(r.Item2))) + " }, "
                     + CSharpLiteral.Enum(p.Schedule.Kind) + "),");
@@ -298,26 +278,6 @@ namespace SpecTune.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitTrainAndEvaluate(IndentedWriter w)
-        {
-            w.Line("/// <summary>Runs every phase in order: enters it (flags, BatchNorm policy, optimizer), trains, stops early as the spec says, writes the output.</summary>");
-            w.Line("/// <param name=\"progress\">Receives step and epoch events; null for none.</param>");
-            w.Line("/// <param name=\"cancel\">Stops at the next step, after saving a checkpoint.</param>");
-            w.Line("public global::SpecTune.Training.TrainingReport Train(global::System.IProgress<global::SpecTune.Training.TrainingProgress>? progress = null, global::System.Threading.CancellationToken cancel = default) =>");
-            w.Line("    Job.Train(new global::SpecTune.Training.TrainingOptions { Progress = progress, Cancellation = cancel });");
-            w.Line();
-            w.Line("/// <summary>Runs every phase with full control over the run (resume, progress interval).</summary>");
-            w.Line("/// <param name=\"options\">How the run is driven.</param>");
-            w.Line("public global::SpecTune.Training.TrainingReport Train(global::SpecTune.Training.TrainingOptions options) => Job.Train(options);");
-            w.Line();
-            w.Line("/// <summary>Loss and metrics on the spec's validation data; null when it has none.</summary>");
-            w.Line("public global::SpecTune.Training.EvaluationResult? Evaluate() => Job.EvaluateValidation();");
-            w.Line();
-            w.Line("/// <summary>Loss and metrics on <paramref name=\"data\"/>, preprocessed like training data without augmentation.</summary>");
-            w.Line("/// <param name=\"data\">The samples to evaluate.</param>");
-            w.Line("public global::SpecTune.Training.EvaluationResult Evaluate(" + DataSource + " data) => Job.Evaluate(data);");
-            w.Line();
-        }
 
         private static void EmitPredict(IndentedWriter w, FineTuneSpec spec)
         {

@@ -96,33 +96,13 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
         }
     }
 
-    /// <summary>The hyperparameters of one phase.</summary>
-    /// <param name="Phase">The phase.</param>
-    /// <param name="Epochs">At most this many epochs (early stopping may end the phase sooner).</param>
-    /// <param name="LearningRates">The base learning rate of each trained group, before the schedule's factor.</param>
-    /// <param name="Schedule">The learning-rate schedule within the phase.</param>
-    public sealed record PhaseHyperparameters(Phase Phase, int Epochs, global::System.Collections.Generic.IReadOnlyDictionary<string, double> LearningRates, global::SpecTune.Spec.ScheduleKind Schedule);
-
-    /// <summary>The spec's hyperparameters as typed values.</summary>
-    /// <param name="Seed">Seeds initialisation, shuffling, dropout and augmentation.</param>
-    /// <param name="BatchSize">Samples per training step.</param>
-    /// <param name="Optimizer">The optimizer kind.</param>
-    /// <param name="LearningRate">The optimizer's default learning rate.</param>
-    /// <param name="WeightDecay">The optimizer's weight decay.</param>
-    /// <param name="Phases">Each phase's hyperparameters, in order (index them with <see cref="this[Phase]"/>).</param>
-    public sealed record HyperparameterSet(int Seed, int BatchSize, global::SpecTune.Spec.OptimizerKind Optimizer, double LearningRate, double WeightDecay, global::System.Collections.Generic.IReadOnlyList<PhaseHyperparameters> Phases)
-    {
-        /// <summary>The hyperparameters of <paramref name="phase"/>.</summary>
-        public PhaseHyperparameters this[Phase phase] => Phases[(int)phase];
-    }
-
     /// <summary>The spec's hyperparameters: seed, batch size, optimizer and each phase's epochs and rates.</summary>
-    public static HyperparameterSet Hyperparameters { get; } = new HyperparameterSet(
+    public static global::SpecTune.HyperparameterSet<Phase> Hyperparameters { get; } = new global::SpecTune.HyperparameterSet<Phase>(
         0, 16, global::SpecTune.Spec.OptimizerKind.AdamW, 0.001, 0.01,
-        new PhaseHyperparameters[]
+        new global::SpecTune.PhaseHyperparameters<Phase>[]
         {
-            new PhaseHyperparameters(Phase.HeadOnly, 2, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.001 }, global::SpecTune.Spec.ScheduleKind.Constant),
-            new PhaseHyperparameters(Phase.UnfreezeTop, 2, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.0001, ["top"] = 1E-05 }, global::SpecTune.Spec.ScheduleKind.Cosine),
+            new global::SpecTune.PhaseHyperparameters<Phase>(Phase.HeadOnly, 2, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.001 }, global::SpecTune.Spec.ScheduleKind.Constant),
+            new global::SpecTune.PhaseHyperparameters<Phase>(Phase.UnfreezeTop, 2, new global::System.Collections.Generic.Dictionary<string, double> { ["head"] = 0.0001, ["top"] = 1E-05 }, global::SpecTune.Spec.ScheduleKind.Cosine),
         });
 
     /// <summary>Builds the network, loads the spec's pretrained base weights (when it names them) and prepares the spec's data.</summary>
@@ -147,23 +127,6 @@ public sealed partial class Colors : global::SpecTune.FineTuneModel
         model.LoadWeights(weightsPath);
         return model;
     }
-
-    /// <summary>Runs every phase in order: enters it (flags, BatchNorm policy, optimizer), trains, stops early as the spec says, writes the output.</summary>
-    /// <param name="progress">Receives step and epoch events; null for none.</param>
-    /// <param name="cancel">Stops at the next step, after saving a checkpoint.</param>
-    public global::SpecTune.Training.TrainingReport Train(global::System.IProgress<global::SpecTune.Training.TrainingProgress>? progress = null, global::System.Threading.CancellationToken cancel = default) =>
-        Job.Train(new global::SpecTune.Training.TrainingOptions { Progress = progress, Cancellation = cancel });
-
-    /// <summary>Runs every phase with full control over the run (resume, progress interval).</summary>
-    /// <param name="options">How the run is driven.</param>
-    public global::SpecTune.Training.TrainingReport Train(global::SpecTune.Training.TrainingOptions options) => Job.Train(options);
-
-    /// <summary>Loss and metrics on the spec's validation data; null when it has none.</summary>
-    public global::SpecTune.Training.EvaluationResult? Evaluate() => Job.EvaluateValidation();
-
-    /// <summary>Loss and metrics on <paramref name="data"/>, preprocessed like training data without augmentation.</summary>
-    /// <param name="data">The samples to evaluate.</param>
-    public global::SpecTune.Training.EvaluationResult Evaluate(global::SpecTune.Data.IDataSource data) => Job.Evaluate(data);
 
     /// <summary>The predicted values for <paramref name="sample"/>.</summary>
     /// <param name="sample">One preprocessed sample, shaped like <c>base.input</c>.</param>

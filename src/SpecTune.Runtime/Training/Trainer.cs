@@ -70,6 +70,7 @@ public sealed class Trainer
         using var caches = new FeatureCacheSet(_job, options.FeatureCacheMemoryLimit, options.FeatureCacheDirectory);
         int stepsPerEpoch = trainLoader.BatchesPerEpoch;
 
+        EvaluationResult? lastEvaluation = null;
         for (int p = startPhase; p < plans.Count; p++)
         {
             var phase = plans[p];
@@ -142,15 +143,10 @@ public sealed class Trainer
                     }
                 }
 
-                var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+                lastEvaluation = EvaluateValidation(prefix, caches);
                 // A resumed epoch only saw part of its batches; its train loss covers those.
-                metrics["train-loss"] = lossSamples == 0 ? double.NaN : lossSum / lossSamples;
-                var evaluation = EvaluateValidation(prefix, caches);
-                if (evaluation is not null)
-                {
-                    metrics["val-loss"] = evaluation.Loss;
-                    foreach (var (name, value) in evaluation.Metrics) metrics["val-" + name] = value;
-                }
+                var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["train-loss"] = lossSamples == 0 ? double.NaN : lossSum / lossSamples };
+                foreach (var (name, value) in ValidationMetrics(lastEvaluation)) metrics[name] = value;
 
                 var rates = new Dictionary<string, double>(StringComparer.Ordinal);
                 for (int g = 0; g < optimizer.Groups.Count; g++) rates[optimizer.Groups[g].Name] = optimizer.GetLearningRate(g);
@@ -176,15 +172,12 @@ public sealed class Trainer
             {
                 WeightLoader.Load(_network, best, new WeightLoadOptions());
                 bestEpoch = bestAt;
+                lastEvaluation = null; // the weights changed since the last epoch's evaluation
             }
             DisposeAll(best);
-            var final = new Dictionary<string, double>(StringComparer.Ordinal);
-            if (EvaluateValidation(prefix, caches) is { } finalEvaluation)
-            {
-                final["val-loss"] = finalEvaluation.Loss;
-                foreach (var (name, value) in finalEvaluation.Metrics) final["val-" + name] = value;
-            }
-            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, final) { Prefix = prefix.Mode });
+            // The last epoch's evaluation still describes the weights unless restore-best replaced them.
+            lastEvaluation ??= EvaluateValidation(prefix, caches);
+            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, ValidationMetrics(lastEvaluation)) { Prefix = prefix.Mode });
             // The next phase starts from here; its optimizer is built fresh, as in an uninterrupted run.
             SaveCheckpoint(store, specHash, p + 1, 0, 0, globalStep, null, null, null, history, summaries);
             resumeFrom = null;
@@ -196,10 +189,22 @@ public sealed class Trainer
             output = _job.OutputPath;
             _job.SaveWeights(output);
         }
-        return new TrainingReport(_spec.Name, specHash, history, summaries, Cancelled: false, output, store.LatestPath, _job.EvaluateValidation());
+        // The last phase's final evaluation is of the weights being returned; evaluate only if no phase ran here.
+        return new TrainingReport(_spec.Name, specHash, history, summaries, Cancelled: false, output, store.LatestPath,
+            lastEvaluation ?? _job.EvaluateValidation());
     }
 
     /// <summary>Validation loss and metrics; in a cached phase the head runs on the validation set's cached features.</summary>
+    /// <summary>val-loss and val-&lt;metric&gt; of an evaluation, as logged; empty without validation data.</summary>
+    private static Dictionary<string, double> ValidationMetrics(EvaluationResult? evaluation)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (evaluation is null) return metrics;
+        metrics["val-loss"] = evaluation.Loss;
+        foreach (var (name, value) in evaluation.Metrics) metrics["val-" + name] = value;
+        return metrics;
+    }
+
     private EvaluationResult? EvaluateValidation(FrozenPrefixPlan prefix, FeatureCacheSet caches)
     {
         if (prefix.Mode != PrefixMode.Cached) return _job.EvaluateValidation();

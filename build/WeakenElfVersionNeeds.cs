@@ -15,7 +15,7 @@ using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
-public sealed class WeakenElfVersionNeeds : Task
+public sealed class WeakenElfVersionNeeds : Microsoft.Build.Utilities.Task
 {
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlgWeak = 0x2;

@@ -116,7 +116,7 @@ public sealed class BuildTaskTests : IDisposable
 
     public void Dispose() => _workspace.Dispose();
 
-    private sealed class RecordingEngine : IBuildEngine
+    internal sealed class RecordingEngine : IBuildEngine
     {
         public List<BuildErrorEventArgs> Errors { get; } = new();
         public List<BuildMessageEventArgs> Messages { get; } = new();

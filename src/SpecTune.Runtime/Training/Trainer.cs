@@ -7,6 +7,7 @@ using SpecTune.Freezing;
 using SpecTune.Losses;
 using SpecTune.Metrics;
 using SpecTune.Models;
+using SpecTune.Native;
 using SpecTune.Optimization;
 using SpecTune.Schedules;
 using SpecTune.Spec;
@@ -44,6 +45,21 @@ public sealed class Trainer
 
     /// <summary>Trains every phase (or what a checkpoint says is left of them).</summary>
     public TrainingReport Run(TrainingOptions options)
+    {
+        if (!options.TuneNativeAllocator) return RunPhases(options);
+        NativeAllocator.TuneForTraining();
+        try
+        {
+            return RunPhases(options);
+        }
+        finally
+        {
+            // Steps reuse freed memory while training; afterwards the process gives it back.
+            NativeAllocator.ReleaseFreeMemory();
+        }
+    }
+
+    private TrainingReport RunPhases(TrainingOptions options)
     {
         var plans = PhasePlanner.Plan(_spec);
         var specHash = _job.SpecHash;

@@ -23,6 +23,13 @@ public sealed record TrainingOptions
 
     /// <summary>Where feature caches spill (a temporary file, deleted when training ends); null for the system's temp folder.</summary>
     public string? FeatureCacheDirectory { get; init; }
+
+    /// <summary>
+    /// Fix glibc malloc's thresholds before the first step so freed activations are reused rather than returned to the
+    /// kernel and faulted back in every step (Linux; process-wide, once; see <see cref="Native.NativeAllocator"/>).
+    /// Default true; SPECTUNE_MALLOC_TUNING=0 or the user's own malloc settings also leave the allocator alone.
+    /// </summary>
+    public bool TuneNativeAllocator { get; init; } = true;
 }
 
 /// <summary>A progress event: a step (<see cref="EpochCompleted"/> null) or the end of an epoch.</summary>

@@ -105,16 +105,42 @@ public class DataLoaderTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void Prefetching_yields_the_same_batches_as_preparing_on_demand(int prefetch)
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    [InlineData(2, false)]
+    public void Prefetching_yields_the_same_batches_as_preparing_on_demand(int prefetch, bool worker)
     {
         var source = new SyntheticSource(37);
         var onDemand = Read(new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true).Epoch(5));
 
-        var prefetched = Read(new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true, prefetch: prefetch).Epoch(5));
+        var loader = new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true, prefetch: prefetch)
+        {
+            Placement = DataLoader.PrefetchPlacement.Fixed(worker),
+        };
+        var prefetched = Read(loader.Epoch(5));
 
         AssertSame(onDemand, prefetched);
+    }
+
+    [Fact]
+    public void A_loader_that_moves_to_its_worker_mid_epoch_yields_the_same_batches()
+    {
+        var source = new SyntheticSource(37);
+        var onDemand = Read(new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true).Epoch(5));
+        // With a limit of 0 any measured fill is "too costly": inline for four batches (three intervals), then the worker.
+        var placement = DataLoader.PrefetchPlacement.Auto(inlineShareLimit: 0);
+        var loader = new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true, prefetch: 2) { Placement = placement };
+
+        var batches = new List<HostCopy>();
+        foreach (var batch in loader.Epoch(5))
+        {
+            batches.AddRange(Read([batch]));
+            Thread.Sleep(2); // a step between batches
+        }
+
+        Assert.True(placement.WorkerNeeded);
+        Assert.True(placement.UseWorker(spareCore: false));
+        AssertSame(onDemand, batches);
     }
 
     [Fact]
@@ -133,11 +159,15 @@ public class DataLoaderTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(2)]
-    public void A_failing_sample_surfaces_on_the_consumer_with_its_own_message(int prefetch)
+    [InlineData(0, true)]
+    [InlineData(2, true)]
+    [InlineData(2, false)]
+    public void A_failing_sample_surfaces_on_the_consumer_with_its_own_message(int prefetch, bool worker)
     {
-        var loader = new DataLoader(new SyntheticSource(20, failAt: 13), 4, shuffle: false, seed: 0, prefetch: prefetch);
+        var loader = new DataLoader(new SyntheticSource(20, failAt: 13), 4, shuffle: false, seed: 0, prefetch: prefetch)
+        {
+            Placement = DataLoader.PrefetchPlacement.Fixed(worker),
+        };
         var received = 0;
 
         var error = Assert.Throws<DataException>(() =>
@@ -174,7 +204,7 @@ public class DataLoaderTests
     {
         // Slow reads keep the worker busy preparing the next batches when the consumer leaves.
         var source = new SyntheticSource(40, readDelayMs: 10);
-        var loader = new DataLoader(source, 2, shuffle: false, seed: 0, prefetch: 2);
+        var loader = new DataLoader(source, 2, shuffle: false, seed: 0, prefetch: 2) { Placement = DataLoader.PrefetchPlacement.Fixed(worker: true) };
 
         foreach (var batch in loader.Epoch(0))
         {

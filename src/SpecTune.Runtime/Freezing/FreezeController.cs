@@ -38,12 +38,22 @@ public sealed class FreezeController
             if (phase.Trains(group.Name)) group.Unfreeze();
             else group.Freeze();
         }
-        if (phase.BatchNorm == BatchNormPolicy.FreezeAll) return;
-        // Frozen groups' BatchNorm affine parameters train under train-affine and train-all.
-        foreach (var (_, module, owner) in _batchNorms)
+        if (phase.BatchNorm != BatchNormPolicy.FreezeAll)
         {
-            if (phase.Trains(owner)) continue;
-            foreach (var (_, parameter) in module.named_parameters()) parameter.requires_grad = true;
+            // Frozen groups' BatchNorm affine parameters train under train-affine and train-all.
+            foreach (var (_, module, owner) in _batchNorms)
+            {
+                if (phase.Trains(owner)) continue;
+                foreach (var (_, parameter) in module.named_parameters()) parameter.requires_grad = true;
+            }
+        }
+        // Optimizers keep gradient buffers between steps (FineTuneOptimizer.ZeroGrad); a parameter this phase freezes
+        // will not be written again, so the gradient it kept from an earlier phase is released.
+        foreach (var (_, parameter) in _network.named_parameters())
+        {
+            if (parameter.requires_grad) continue;
+            using var grad = parameter.grad;
+            if (grad is not null) parameter.grad = null;
         }
     }
 

@@ -84,17 +84,25 @@ public abstract class FineTuneOptimizer : IDisposable
         _learningRates[group] = lr;
     }
 
-    /// <summary>Drops every group parameter's gradient (sets it to null, like <c>zero_grad(set_to_none=True)</c>).</summary>
+    /// <summary>
+    /// Zeroes the gradients of trainable parameters in place (<c>zero_grad(set_to_none=False)</c>) and drops those of
+    /// frozen ones. Keeping the buffers is deliberate: freeing every gradient and letting backward allocate them again
+    /// interleaves gradient-sized blocks with activations in the native heap, which then keeps growing from
+    /// fragmentation. Measured on ResNet-18 (64×64, batch 32, full fine-tune, 1 thread): peak memory 1.3–1.8 GiB
+    /// against 0.6 GiB, 4,600–6,900 page faults per step against 30–300, and 10–25% fewer samples per second.
+    /// Results are unchanged: backward adds the new gradient to exact zeros.
+    /// </summary>
     public void ZeroGrad()
     {
         ThrowIfDisposed();
         foreach (var group in Groups)
             foreach (var (_, parameter) in group.Parameters)
             {
-                var grad = parameter.grad;
+                // The wrapper is a new handle each time; disposing it leaves the parameter's gradient in place.
+                using var grad = parameter.grad;
                 if (grad is null) continue;
-                parameter.grad = null;
-                grad.Dispose();
+                if (parameter.requires_grad) grad.zero_();
+                else parameter.grad = null; // frozen: nothing will write it again, so its memory goes
             }
     }
 

@@ -68,6 +68,25 @@ public class FreezeTests
         Assert.All(job.Groups["stem"].Parameters, p => Assert.True(p.Value.requires_grad));
     }
 
+    [Fact]
+    public void A_group_frozen_by_the_next_phase_releases_the_gradients_it_kept()
+    {
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
+        var plans = PhasePlanner.Plan(job.Spec);
+        var freeze = new FreezeController(job.Network, job.Groups);
+        // Everything trains (phase 2), as an earlier phase would have left it: every parameter holds a gradient.
+        freeze.Enter(plans[1]);
+        using (var scope = NewDisposeScope())
+            job.Network.call(torch.randn(4, 1, 12, 12)).sum().backward();
+        Assert.All(job.Groups["stem"].Parameters, p => { using var g = p.Value.grad; Assert.NotNull(g); });
+
+        freeze.Enter(plans[0]); // head-only
+
+        Assert.All(job.Groups["stem"].Parameters, p => Assert.Null(p.Value.grad));
+        Assert.All(job.Groups["head"].Parameters, p => { using var g = p.Value.grad; Assert.NotNull(g); });
+    }
+
     [Theory]
     [InlineData("freeze-all", false, false)]
     [InlineData("train-affine", true, false)]

@@ -25,10 +25,50 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Runs the backbone only: [N, ...input] to [N, FeatureCount].</summary>
     public abstract Tensor Features(Tensor input);
 
+    /// <summary>
+    /// The backbone as consecutive stages: running them in order is <see cref="Features"/>. A frozen leading run of
+    /// stages is where the feature cache can cut (see Training/FrozenPrefixPlanner.cs), so a phase that trains only the
+    /// last stages trains them from cached activations. One stage, the whole backbone, unless a network says more.
+    /// </summary>
+    public virtual IReadOnlyList<BackboneStage> Stages => [new BackboneStage("backbone", [])];
+
+    /// <summary>Runs stages <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive) of <see cref="Stages"/>.</summary>
+    public virtual Tensor RunStages(Tensor input, int from, int to)
+    {
+        CheckStageRange(from, to);
+        return from == to ? input.alias() : Features(input);
+    }
+
+    /// <summary>The network's output from the output of the first <paramref name="firstStage"/> stages: the remaining stages, then the head.</summary>
+    public Tensor ForwardFrom(Tensor stageOutput, int firstStage)
+    {
+        if (firstStage == Stages.Count) return Head.call(stageOutput);
+        using var features = RunStages(stageOutput, firstStage, Stages.Count);
+        return Head.call(features);
+    }
+
+    /// <summary>Throws unless 0 ≤ <paramref name="from"/> ≤ <paramref name="to"/> ≤ the number of stages.</summary>
+    protected void CheckStageRange(int from, int to)
+    {
+        if (from < 0 || from > to || to > Stages.Count)
+            throw new ArgumentOutOfRangeException(nameof(from), $"stages {from}..{to} of a backbone with {Stages.Count}");
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var features = Features(input);
         return Head.call(features);
     }
+}
+
+/// <summary>One stage of a backbone (see <see cref="FineTuneNetwork.Stages"/>).</summary>
+/// <param name="Name">Short name for reports ("layer3").</param>
+/// <param name="Modules">Top-level module names whose parameters and buffers the stage runs (conv1, bn1 ...); empty means
+/// every module outside the head slot.</param>
+public sealed record BackboneStage(string Name, IReadOnlyList<string> Modules)
+{
+    /// <summary>Whether the parameter or buffer <paramref name="name"/> belongs to this stage.</summary>
+    public bool Owns(string name) =>
+        Modules.Count == 0 || Modules.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal));
 }

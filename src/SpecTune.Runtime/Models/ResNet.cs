@@ -51,13 +51,37 @@ public sealed class ResNet : FineTuneNetwork
     public override Module<Tensor, Tensor> Head => fc;
 
     /// <inheritdoc />
-    public override Tensor Features(Tensor input)
+    public override Tensor Features(Tensor input) => RunStages(input, 0, StageList.Count);
+
+    private static readonly IReadOnlyList<BackboneStage> StageList =
+    [
+        new("stem", ["conv1", "bn1"]),
+        new("layer1", ["layer1"]),
+        new("layer2", ["layer2"]),
+        new("layer3", ["layer3"]),
+        new("layer4", ["layer4"]), // with the global pooling: the last stage ends in the features
+    ];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BackboneStage> Stages => StageList;
+
+    /// <inheritdoc />
+    public override Tensor RunStages(Tensor input, int from, int to)
     {
+        CheckStageRange(from, to);
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.call(conv1.call(input)));
-        x = functional.max_pool2d(x, 3, 2, 1);
-        x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        x = functional.adaptive_avg_pool2d(x, 1).flatten(1);
+        var x = input.alias();
+        for (int stage = from; stage < to; stage++)
+        {
+            x = stage switch
+            {
+                0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 3, 2, 1),
+                1 => layer1.call(x),
+                2 => layer2.call(x),
+                3 => layer3.call(x),
+                _ => functional.adaptive_avg_pool2d(layer4.call(x), 1).flatten(1),
+            };
+        }
         return x.MoveToOuterDisposeScope();
     }
 

@@ -45,12 +45,33 @@ public sealed class SmallCnn : FineTuneNetwork
     public override Module<Tensor, Tensor> Head => fc;
 
     /// <inheritdoc />
-    public override Tensor Features(Tensor input)
+    public override Tensor Features(Tensor input) => RunStages(input, 0, StageList.Count);
+
+    private static readonly IReadOnlyList<BackboneStage> StageList =
+    [
+        new("block1", ["conv1", "bn1"]),
+        new("block2", ["conv2", "bn2"]),
+        new("block3", ["conv3", "bn3"]), // with the global pooling
+    ];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<BackboneStage> Stages => StageList;
+
+    /// <inheritdoc />
+    public override Tensor RunStages(Tensor input, int from, int to)
     {
+        CheckStageRange(from, to);
         using var scope = NewDisposeScope();
-        var x = functional.max_pool2d(functional.relu(bn1.call(conv1.call(input))), 2);
-        x = functional.max_pool2d(functional.relu(bn2.call(conv2.call(x))), 2);
-        x = functional.relu(bn3.call(conv3.call(x)));
-        return functional.adaptive_avg_pool2d(x, 1).flatten(1).MoveToOuterDisposeScope();
+        var x = input.alias();
+        for (int stage = from; stage < to; stage++)
+        {
+            x = stage switch
+            {
+                0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 2),
+                1 => functional.max_pool2d(functional.relu(bn2.call(conv2.call(x))), 2),
+                _ => functional.adaptive_avg_pool2d(functional.relu(bn3.call(conv3.call(x))), 1).flatten(1),
+            };
+        }
+        return x.MoveToOuterDisposeScope();
     }
 }

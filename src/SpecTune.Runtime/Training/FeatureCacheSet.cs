@@ -13,6 +13,7 @@ internal sealed class FeatureCacheSet : IDisposable
     private readonly string _spillDirectory;
     private FeatureCache? _train, _valid;
     private string? _backbone;
+    private int _stages;
 
     public FeatureCacheSet(FineTuneJob job, long memoryLimitBytes, string? spillDirectory)
     {
@@ -25,10 +26,15 @@ internal sealed class FeatureCacheSet : IDisposable
     public int Builds { get; private set; }
 
     /// <summary>
-    /// Takes the backbone's digest as it is now. Call when a cached phase starts: its backbone cannot change until the
-    /// phase ends (every parameter frozen, BatchNorm statistics frozen), so hashing once per phase is enough.
+    /// Takes the digest of the backbone's first <paramref name="stages"/> stages as they are now. Call when a cached
+    /// phase starts: those stages cannot change until the phase ends (every parameter in them frozen, BatchNorm
+    /// statistics frozen), so hashing once per phase is enough.
     /// </summary>
-    public void BeginPhase() => _backbone = FeatureCache.BackboneDigest(_job.Network);
+    public void BeginPhase(int stages)
+    {
+        _stages = stages;
+        _backbone = FeatureCache.BackboneDigest(_job.Network, stages);
+    }
 
     /// <summary>The training data's cache for the network as it is now (built, or reused when the key matches).</summary>
     public FeatureCache Train() => Get(ref _train, _job.TrainSource, evalMode: false);
@@ -47,7 +53,7 @@ internal sealed class FeatureCacheSet : IDisposable
         if (evalMode) network.eval();
         try
         {
-            slot = FeatureCache.Build(network, _job.CreateOrderedLoader(source), key, _memoryLimit, _spillDirectory, _job.Device);
+            slot = FeatureCache.Build(network, _job.CreateOrderedLoader(source), key, _memoryLimit, _spillDirectory, _job.Device, _stages);
         }
         finally
         {

@@ -92,7 +92,7 @@ public sealed class Trainer
             var phase = plans[p];
             _freeze.Enter(phase);
             var prefix = FrozenPrefixPlanner.Plan(_spec, phase, _network, _job.HasAugmentation);
-            if (prefix.Mode == PrefixMode.Cached) caches.BeginPhase();
+            if (prefix.Mode == PrefixMode.Cached) caches.BeginPhase(prefix.CachedStages);
             using var optimizer = FineTuneOptimizer.Create(_spec.Optimizer, _freeze.OptimizerGroups(phase));
             var stopping = _spec.EarlyStopping is null ? null : new EarlyStopping(_spec.EarlyStopping);
             Dictionary<string, Tensor>? best = null;
@@ -142,7 +142,7 @@ public sealed class Trainer
                         for (int g = 0; g < optimizer.Groups.Count; g++)
                             optimizer.SetLearningRate(g, optimizer.Groups[g].LearningRate * factor);
 
-                        double stepLoss = _step.Run(batch, optimizer, prefix.Mode);
+                        double stepLoss = _step.Run(batch, optimizer, prefix);
                         if (!double.IsFinite(stepLoss))
                             throw new TrainingDivergedException(
                                 $"The loss became {stepLoss.ToString(CultureInfo.InvariantCulture)} in phase '{phase.Name}', epoch {epoch + 1}, step {stepInEpoch + 1} " +
@@ -193,7 +193,11 @@ public sealed class Trainer
             DisposeAll(best);
             // The last epoch's evaluation still describes the weights unless restore-best replaced them.
             lastEvaluation ??= EvaluateValidation(prefix, caches);
-            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, ValidationMetrics(lastEvaluation)) { Prefix = prefix.Mode });
+            summaries.Add(new PhaseSummary(phase.Name, epochsRun, stoppedEarly, bestEpoch, trainable, frozen, ValidationMetrics(lastEvaluation))
+            {
+                Prefix = prefix.Mode,
+                CachedThrough = prefix.CutAfter,
+            });
             // The next phase starts from here; its optimizer is built fresh, as in an uninterrupted run.
             SaveCheckpoint(store, specHash, p + 1, 0, 0, globalStep, null, null, null, history, summaries);
             resumeFrom = null;
@@ -226,7 +230,7 @@ public sealed class Trainer
         if (prefix.Mode != PrefixMode.Cached) return _job.EvaluateValidation();
         if (caches.Valid() is not { } valid) return null;
         var order = Enumerable.Range(0, valid.Count).ToArray();
-        return _job.Evaluate(valid.Batches(order, _spec.Data.BatchSize), _network.Head.call);
+        return _job.Evaluate(valid.Batches(order, _spec.Data.BatchSize), cached => _network.ForwardFrom(cached, prefix.CachedStages));
     }
 
     /// <summary>Epoch numbers for shuffling run on across phases, so each phase sees fresh orders.</summary>

@@ -89,6 +89,9 @@ public sealed record PhaseSummary(
 {
     /// <summary>How the backbone ran: with autograd, frozen under no_grad, or from a feature cache (see docs/runtime.md).</summary>
     public PrefixMode Prefix { get; init; }
+
+    /// <summary>The last backbone stage whose output was cached ("layer3"; the last stage when only the head trained); null when nothing was.</summary>
+    public string? CachedThrough { get; init; }
 }
 
 /// <summary>The outcome of <c>Train</c>.</summary>

@@ -31,15 +31,16 @@ internal sealed class TrainingStep
 
     /// <summary>
     /// The network's output for <paramref name="input"/>: samples for <see cref="PrefixMode.Trainable"/> and
-    /// <see cref="PrefixMode.FrozenNoGrad"/>, backbone features for <see cref="PrefixMode.Cached"/>. A frozen backbone
-    /// records no autograd history, so none of its activations are kept for a backward pass that would not use them.
+    /// <see cref="PrefixMode.FrozenNoGrad"/>, the cached stages' output for <see cref="PrefixMode.Cached"/> (the rest
+    /// of the backbone, if any, and the head run on it). A frozen backbone records no autograd history, so none of its
+    /// activations are kept for a backward pass that would not use them.
     /// </summary>
-    public Tensor Forward(Tensor input, PrefixMode mode)
+    public Tensor Forward(Tensor input, FrozenPrefixPlan plan)
     {
-        switch (mode)
+        switch (plan.Mode)
         {
             case PrefixMode.Cached:
-                return _network.Head.call(input);
+                return _network.ForwardFrom(input, plan.CachedStages);
             case PrefixMode.FrozenNoGrad:
                 Tensor features;
                 using (no_grad()) features = _network.Features(input);
@@ -50,13 +51,13 @@ internal sealed class TrainingStep
     }
 
     /// <summary>Runs one step on <paramref name="batch"/>; returns the loss (not finite: nothing was updated).</summary>
-    public double Run(Batch batch, FineTuneOptimizer optimizer, PrefixMode mode)
+    public double Run(Batch batch, FineTuneOptimizer optimizer, FrozenPrefixPlan plan)
     {
         using var scope = NewDisposeScope();
         var input = batch.Features.to(_device);
         var target = batch.Targets.to(_device);
         optimizer.ZeroGrad();
-        var output = Forward(input, mode);
+        var output = Forward(input, plan);
         var loss = _loss.Compute(output, target);
         if (_regularizer is { } l2sp) loss = loss + l2sp.Penalty();
         double value = loss.item<float>();

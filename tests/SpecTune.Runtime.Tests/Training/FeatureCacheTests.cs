@@ -57,6 +57,107 @@ public class FeatureCacheTests
         }
     }
 
+    // Head-only, then the top of the backbone (body: blocks 2 and 3) with the stem frozen: the cache cuts after block1.
+    private const string TopPhases = """
+          - name: head-only
+            epochs: 1
+            train: [head]
+          - name: top
+            epochs: 3
+            train: [head, body]
+            lr: { head: 1.0e-3, body: 1.0e-3 }
+        """;
+
+    [Fact]
+    public void Training_the_top_stages_from_cached_activations_gives_the_same_metrics_and_weights()
+    {
+        var (offReport, offState) = Run(Specs.BinaryCnn(phases: TopPhases, head: DropoutHead, extra: "feature-cache: false"), new TrainingOptions());
+        var (onReport, onState) = Run(Specs.BinaryCnn(phases: TopPhases, head: DropoutHead), new TrainingOptions());
+        // block1's output is 4x6x6 = 144 floats (576 bytes) per sample: 1,000 bytes keeps one row, the rest spill.
+        var (spillReport, spillState) = Run(Specs.BinaryCnn(phases: TopPhases, head: DropoutHead), new TrainingOptions { FeatureCacheMemoryLimit = 1000 });
+
+        Assert.Equal(new[] { PrefixMode.FrozenNoGrad, PrefixMode.Trainable }, offReport.Phases.Select(p => p.Prefix));
+        Assert.Equal(new[] { PrefixMode.Cached, PrefixMode.Cached }, onReport.Phases.Select(p => p.Prefix));
+        Assert.Equal(new[] { "block3", "block1" }, onReport.Phases.Select(p => p.CachedThrough));
+        for (int e = 0; e < offReport.Epochs.Count; e++)
+        {
+            foreach (var (name, value) in offReport.Epochs[e].Metrics)
+            {
+                Assert.Equal(value, onReport.Epochs[e].Metrics[name], 1e-5);
+                Assert.Equal(onReport.Epochs[e].Metrics[name], spillReport.Epochs[e].Metrics[name]);
+            }
+        }
+        foreach (var (name, tensor) in offState)
+        {
+            Assert.True(tensor.allclose(onState[name], rtol: 1e-5, atol: 1e-6), $"{name} differs with the cache");
+            Assert.True(onState[name].equal(spillState[name]).all().item<bool>(), $"{name} differs when the cache spills");
+        }
+        // Not vacuous: the body's weights moved in the second phase (against a run of the first phase alone), the stem's did not.
+        var (_, headOnlyState) = Run(Specs.BinaryCnn(phases: TopPhases.Split("- name: top")[0].TrimEnd(' '), head: DropoutHead), new TrainingOptions());
+        Assert.False(headOnlyState["conv3.weight"].equal(onState["conv3.weight"]).all().item<bool>(), "the body did not train");
+        Assert.True(headOnlyState["conv1.weight"].equal(onState["conv1.weight"]).all().item<bool>(), "the stem moved");
+    }
+
+    [Fact]
+    public void A_phase_that_trains_the_last_stages_caches_up_to_the_first_trained_one()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: "  - { name: p, epochs: 1, train: [head, body] }")));
+
+        var plan = PlanFirstPhase(job, hasAugmentation: false);
+
+        Assert.Equal(PrefixMode.Cached, plan.Mode);
+        Assert.Equal(1, plan.CachedStages);
+        Assert.Equal("block1", plan.CutAfter);
+        Assert.Contains("'conv2.weight' trains", plan.Reason);
+    }
+
+    [Fact]
+    public void A_resnet_phase_that_unfreezes_layer4_caches_through_layer3()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 16, 2, seed: 1);
+        ws.WriteIdx("valid", 8, 2, seed: 2);
+        var spec = Specs.BinaryCnn(phases: "  - { name: top, epochs: 1, train: [head, top] }")
+            .Replace("architecture: cnn", "architecture: resnet18")
+            .Replace("  hidden: [4, 8, 8]\n", "")
+            .Replace("""stem: ["conv1.*", "bn1.*"]""", """top: ["layer4.*"]""")
+            .Replace("  body: [\"conv2.*\", \"bn2.*\", \"conv3.*\", \"bn3.*\"]\n", "");
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("resnet.spectune.yaml", spec));
+
+        var plan = PlanFirstPhase(job, hasAugmentation: false);
+
+        Assert.Equal((PrefixMode.Cached, 4, "layer3"), (plan.Mode, plan.CachedStages, plan.CutAfter));
+        Assert.Contains("'layer4.0.conv1.weight' trains", plan.Reason);
+    }
+
+    [Fact]
+    public void A_cut_cache_key_covers_only_the_cached_stages()
+    {
+        using var ws = new TestWorkspace();
+        ws.WriteIdx("train", 32, 2, seed: 1);
+        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
+        var digest = FeatureCache.BackboneDigest(job.Network, stages: 1);
+        Assert.NotEqual(digest, FeatureCache.BackboneDigest(job.Network, stages: 2)); // another cut, other activations
+
+        using (no_grad())
+        {
+            foreach (var (_, parameter) in job.Network.named_parameters().Where(p => p.name.StartsWith("conv2.", StringComparison.Ordinal)))
+                parameter.add_(1.0);
+        }
+        Assert.Equal(digest, FeatureCache.BackboneDigest(job.Network, stages: 1)); // block2 trains after the cut
+
+        using (no_grad())
+        {
+            foreach (var (_, parameter) in job.Network.named_parameters().Where(p => p.name.StartsWith("conv1.", StringComparison.Ordinal)))
+                parameter.add_(1.0);
+        }
+        Assert.NotEqual(digest, FeatureCache.BackboneDigest(job.Network, stages: 1));
+    }
+
     [Theory]
     [InlineData("{ name: p, epochs: 1, train: [head, stem] }", "", "backbone parameter 'conv1.weight' trains")]
     [InlineData("{ name: p, epochs: 1, train: [head], batch-norm: train-affine }", "", "backbone parameter 'bn1.weight' trains")]
@@ -140,10 +241,10 @@ public class FeatureCacheTests
         {
             using var batch = loader.Epoch(0).First();
             using var scope = NewDisposeScope();
-            Assert.True(step.Forward(batch.Features, PrefixMode.FrozenNoGrad).requires_grad, "the head must still train");
+            Assert.True(step.Forward(batch.Features, NoGrad).requires_grad, "the head must still train");
             // The same backbone with one group trainable does record history: the check can tell the two apart.
             job.Groups.All.First(g => g.Name == "body").Unfreeze();
-            step.Forward(batch.Features, PrefixMode.Trainable);
+            step.Forward(batch.Features, new FrozenPrefixPlan(PrefixMode.Trainable, null));
             job.Groups.All.First(g => g.Name == "body").Freeze();
         }
         finally
@@ -157,9 +258,9 @@ public class FeatureCacheTests
         var batches = loader.Epoch(0).ToList();
         try
         {
-            step.Run(batches[0], optimizer, PrefixMode.FrozenNoGrad);
+            step.Run(batches[0], optimizer, NoGrad);
             long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-            foreach (var batch in batches.Skip(1)) step.Run(batch, optimizer, PrefixMode.FrozenNoGrad);
+            foreach (var batch in batches.Skip(1)) step.Run(batch, optimizer, NoGrad);
             Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         }
         finally
@@ -167,6 +268,8 @@ public class FeatureCacheTests
             foreach (var batch in batches) batch.Dispose();
         }
     }
+
+    private static readonly FrozenPrefixPlan NoGrad = new(PrefixMode.FrozenNoGrad, null);
 
     private static FrozenPrefixPlan PlanFirstPhase(FineTuneJob job, bool hasAugmentation)
     {

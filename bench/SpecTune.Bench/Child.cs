@@ -28,9 +28,10 @@ public static class Child
             // Writes the synthetic data sets, for running one child by hand while profiling.
             "prepare" => Prepare(options["data"]),
             "spectune" => SpecTuneRun(Workload.Find(options["workload"]), options["phase"], options["cache"] == "on",
-                options.Int("epochs", 1), options["data"], threads, options.Int("prefetch", 2)),
-            "hand" => HandWritten(Workload.Find(options["workload"]), options["phase"], options["data"]),
+                options.Int("epochs", 1), options["data"], threads, options.Int("prefetch", 2), TunedAllocator(options)),
+            "hand" => HandWritten(Workload.Find(options["workload"]), options["phase"], options["data"], options.Int("epochs", 1), TunedAllocator(options)),
             "real" => RealData(options["mode"], options["data"], options["work"], threads),
+            "allocator" => Allocator(options.Int("cycles", 10)),
             _ => throw new ArgumentException($"unknown child command '{args[0]}'"),
         };
         result["threads"] = torch.get_num_threads();
@@ -72,13 +73,14 @@ public static class Child
     }
 
     /// <summary>SpecTune's trainer running a one-phase spec; step times come from its progress events.</summary>
-    private static JsonObject SpecTuneRun(Workload w, string phase, bool cache, int epochs, string dataFolder, int threads, int prefetch)
+    private static JsonObject SpecTuneRun(Workload w, string phase, bool cache, int epochs, string dataFolder, int threads, int prefetch, bool tunedAllocator)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         var spec = $$"""
             spectune: 1
             name: Bench
             base: { architecture: {{w.Architecture}}, input: [{{w.Channels}}, {{w.Size}}, {{w.Size}}] }
+            {{(phase == Phases.Top ? $"groups: {{ {Phases.TopGroup(w)} }}" : "")}}
             head: { layers: [ {linear: {{Workload.Classes}}} ] }
             task: multiclass-classification
             data:
@@ -101,36 +103,31 @@ public static class Child
         try
         {
             using var job = FineTuneJob.FromYamlFile(path);
-            var steps = Enumerable.Range(0, epochs).Select(_ => new List<double>()).ToArray();
-            var cpu = Enumerable.Range(0, epochs).Select(_ => new List<double>()).ToArray();
+            var steps = Enumerable.Range(0, epochs).Select(_ => new StepClock()).ToArray();
             var epochSeconds = new List<double>();
             double stepsPeak = 0;
-            var clock = Stopwatch.StartNew();
             var report = job.Train(new TrainingOptions
             {
                 ProgressInterval = 1,
+                TuneNativeAllocator = tunedAllocator,
                 Progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
                     if (p.EpochCompleted is { } done) epochSeconds.Add(done.Seconds);
                     else
                     {
-                        steps[p.Epoch].Add(clock.Elapsed.TotalSeconds);
-                        cpu[p.Epoch].Add(CpuSeconds());
+                        steps[p.Epoch].StepDone();
                         // The peak while training, before the end-of-epoch checkpoint is written.
                         if (p.StepInEpoch == p.StepsPerEpoch) stepsPeak = Math.Max(stepsPeak, PeakRssMegabytes());
                     }
                 }),
             });
-            var result = new JsonObject
-            {
-                ["rate"] = Rate(steps[^1], w.Batch, w.Warmup),
-                ["cpu_rate"] = Rate(cpu[^1], w.Batch, w.Warmup),
-                ["epoch_seconds"] = new JsonArray(epochSeconds.Select(s => (JsonNode)s).ToArray()),
-                ["prefix"] = report.Phases[0].Prefix.ToString(),
-                ["steps_peak_rss_mb"] = stepsPeak,
-                ["final_loss"] = report.Epochs[^1].Metrics["train-loss"],
-            };
-            if (epochs > 1) result["first_epoch_rate"] = Rate(steps[0], w.Batch, w.Warmup);
+            var result = steps[^1].Summary(w);
+            result["epoch_seconds"] = new JsonArray(epochSeconds.Select(s => (JsonNode)s).ToArray());
+            result["prefix"] = report.Phases[0].Prefix.ToString();
+            result["cached_through"] = report.Phases[0].CachedThrough;
+            result["steps_peak_rss_mb"] = stepsPeak;
+            result["final_loss"] = report.Epochs[^1].Metrics["train-loss"];
+            if (epochs > 1) result["first_epoch_rate"] = steps[0].Summary(w)["rate"]!.GetValue<double>();
             return result;
         }
         finally
@@ -145,8 +142,11 @@ public static class Child
     /// The loop a TorchSharp user writes by hand: the zoo's model class, torch.optim.Adam, batches already in memory as
     /// tensors, a dispose scope per step, and the loss read back each step for logging — the same math as the spec.
     /// </summary>
-    private static JsonObject HandWritten(Workload w, string phase, string dataFolder)
+    private static JsonObject HandWritten(Workload w, string phase, string dataFolder, int epochs, bool tunedAllocator)
     {
+        // "default": glibc's malloc as a hand-written loop gets it; "tuned": the thresholds SpecTune's trainer sets, so
+        // the ratio against SpecTune isolates the trainer's own overhead.
+        if (tunedAllocator) SpecTune.Native.NativeAllocator.TuneForTraining();
         torch.manual_seed(1);
         var (images, labels) = Idx.Read(dataFolder, w);
         var batches = new List<(Tensor X, Tensor Y)>();
@@ -171,24 +171,35 @@ public static class Child
                 if (module is BatchNorm2d && !name.StartsWith("fc", StringComparison.Ordinal)) module.eval();
         using var optimizer = torch.optim.Adam(model.parameters().Where(p => p.requires_grad), lr: 1e-3);
 
-        var times = new List<double>();
-        var cpu = new List<double>();
-        var clock = Stopwatch.StartNew();
+        var steps = new StepClock();
         double lastLoss = 0;
-        foreach (var (x, y) in batches)
+        for (int epoch = 0; epoch < epochs; epoch++)
         {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var output = model.call(x);
-            var loss = nn.functional.cross_entropy(output, y);
-            lastLoss = loss.item<float>();
-            loss.backward();
-            optimizer.step();
-            times.Add(clock.Elapsed.TotalSeconds);
-            cpu.Add(CpuSeconds());
+            // Only the last epoch is timed (as for SpecTune's runs); earlier ones are warm-up.
+            steps = new StepClock();
+            foreach (var (x, y) in batches)
+            {
+                lastLoss = HandStep(model, optimizer, x, y);
+                steps.StepDone();
+            }
         }
         foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
-        return new JsonObject { ["steps_peak_rss_mb"] = PeakRssMegabytes(), ["rate"] = Rate(times, w.Batch, w.Warmup), ["cpu_rate"] = Rate(cpu, w.Batch, w.Warmup), ["final_loss"] = lastLoss };
+        var result = steps.Summary(w);
+        result["steps_peak_rss_mb"] = PeakRssMegabytes();
+        result["final_loss"] = lastLoss;
+        return result;
+    }
+
+    private static float HandStep(FineTuneNetwork model, torch.optim.Optimizer optimizer, Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        var output = model.call(x);
+        var loss = nn.functional.cross_entropy(output, y);
+        float value = loss.item<float>();
+        loss.backward();
+        optimizer.step();
+        return value;
     }
 
     /// <summary>
@@ -240,6 +251,8 @@ public static class Child
                 return new JsonObject { ["epoch_seconds"] = lastStep - epochOneDone, ["epoch_cpu_seconds"] = cpuAtLastStep - cpuAtEpochOne, ["samples"] = 4800 };
             }
 
+            // The same allocator settings as the trainer's, so the two epochs differ only in where batches come from.
+            SpecTune.Native.NativeAllocator.TuneForTraining();
             var (train, _) = DataSourceFactory.Create(job.Spec);
             var transforms = TransformPipeline.FromSpec(job.Spec.Data.Transforms, train.SampleShape);
             var loader = new SpecTune.Data.DataLoader(train, 128, shuffle: true, seed: 1, transforms, training: true, prefetch: 0, TargetKind.ClassIndex);
@@ -281,6 +294,42 @@ public static class Child
         }
     }
 
+    private static bool TunedAllocator(Options options) => (options.Has("allocator") ? options["allocator"] : "tuned") switch
+    {
+        "tuned" => true,
+        "default" => false,
+        var other => throw new ArgumentException($"--allocator: expected tuned or default, got '{other}'"),
+    };
+
+    /// <summary>
+    /// Minor page faults per cycle of an activation-like pattern: four 12 MiB tensors written and freed, after three
+    /// warm-up cycles. With glibc's adaptive thresholds freed blocks are trimmed and faulted back in every cycle (about
+    /// 3,000 pages, one tensor's worth, measured); with SpecTune's thresholds they are reused.
+    /// </summary>
+    private static JsonObject Allocator(int cycles)
+    {
+        var tuning = SpecTune.Native.NativeAllocator.TuneForTraining();
+        var tensors = new Tensor[4];
+        long before = 0;
+        for (int c = -3; c < cycles; c++)
+        {
+            if (c == 0) before = MinorFaults();
+            for (int i = 0; i < tensors.Length; i++) tensors[i] = torch.empty(3L << 20);
+            for (int i = 0; i < tensors.Length; i++) tensors[i].fill_(1f);
+            for (int i = 0; i < tensors.Length; i++) tensors[i].Dispose();
+        }
+        return new JsonObject { ["tuned"] = tuning.Applied, ["reason"] = tuning.Reason, ["faults_per_cycle"] = (MinorFaults() - before) / (double)cycles };
+    }
+
+    /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat).</summary>
+    public static long MinorFaults()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        // The command name (field 2) may hold spaces; fields after it follow the closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[10 - 3], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The zoo's model class with a one-linear head, named as SpecTune names it (fc.0).</summary>
     public static FineTuneNetwork Create(string architecture, int channels, int classes) => architecture switch
     {
@@ -289,18 +338,11 @@ public static class Child
         _ => throw new ArgumentException(architecture),
     };
 
-    /// <summary>Samples per second between the end of step <paramref name="warmup"/> and the end of the last step.</summary>
-    private static double Rate(IReadOnlyList<double> stepEnds, int batch, int warmup)
-    {
-        int first = Math.Min(warmup, stepEnds.Count - 2);
-        return (stepEnds.Count - 1 - first) * (double)batch / (stepEnds[^1] - stepEnds[first]);
-    }
-
     /// <summary>
     /// CPU time of the whole process (every thread, user and system), in seconds. Samples per CPU-second is far less
     /// sensitive than wall time to other processes taking the cores, so it is reported beside samples/s.
     /// </summary>
-    private static double CpuSeconds()
+    public static double CpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;
@@ -313,6 +355,32 @@ public static class Child
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
         return double.NaN;
+    }
+}
+
+/// <summary>
+/// End-of-step readings (wall clock, process CPU time, minor page faults) of one timed window; rates are taken between
+/// the end of the warm-up steps and the last step.
+/// </summary>
+public sealed class StepClock
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(double Wall, double Cpu, long Faults, int Collections)> _ends = new();
+
+    public void StepDone() => _ends.Add((_clock.Elapsed.TotalSeconds, Child.CpuSeconds(), Child.MinorFaults(), GC.CollectionCount(0)));
+
+    public JsonObject Summary(Workload w)
+    {
+        int first = Math.Min(w.Warmup, _ends.Count - 2), steps = _ends.Count - 1 - first;
+        var (start, end) = (_ends[first], _ends[^1]);
+        return new JsonObject
+        {
+            ["rate"] = steps * (double)w.Batch / (end.Wall - start.Wall),
+            ["cpu_rate"] = steps * (double)w.Batch / (end.Cpu - start.Cpu),
+            ["faults_per_step"] = (end.Faults - start.Faults) / (double)steps,
+            ["gc_per_step"] = (end.Collections - start.Collections) / (double)steps,
+            ["step_ms"] = new JsonArray(_ends.Skip(first).Zip(_ends.Skip(first + 1), (a, b) => (JsonNode)Math.Round((b.Wall - a.Wall) * 1000, 2)).ToArray()),
+        };
     }
 }
 

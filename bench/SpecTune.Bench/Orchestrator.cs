@@ -35,8 +35,8 @@ public static class Orchestrator
             var tables = new StringBuilder();
             foreach (var threads in threadCounts)
             {
-                // Runs with several threads crawl while other processes hold the cores, so they repeat fewer times by default.
-                int rounds = threads == 1 ? repeats : options.Int("repeats-multi-thread", 1);
+                // Runs with several threads crawl while other processes hold the cores; --repeats-multi-thread can cut them.
+                int rounds = threads == 1 ? repeats : options.Int("repeats-multi-thread", repeats);
                 var (json, table) = Measure(threads, rounds, work, repoRoot, baselineRss);
                 sections.Add(json);
                 tables.Append(table).AppendLine();
@@ -46,7 +46,8 @@ public static class Orchestrator
                 ["generated_utc"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture),
                 ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["dotnet"] = Environment.Version.ToString(), ["load_average_at_end"] = LoadAverage() },
                 ["method"] = "each measurement in its own child process; SpecTune and hand-written runs interleaved, order alternating per round; medians over rounds; " +
-                    "samples/s (wall) and samples per CPU-second (process CPU time, all threads) between the end of the warm-up steps and the last step; " +
+                    "children run without tiered compilation (steady-state code from the first step); SpecTune and the hand-written loop both run with SpecTune's malloc settings, the hand-default loop with glibc's; " +
+                    "every run trains two epochs and is timed in the second (the first settles libtorch's kernels and the native heap); samples/s (wall) and samples per CPU-second (process CPU time, all threads) between the end of the warm-up steps and the last step; " +
                     "ratio = median of per-round SpecTune/hand ratios; peak memory = VmHWM of the child (includes the libtorch-only baseline); " +
                     "FLOPs = conv+linear MACs x2, training FLOPs per Flops.Training; MFU = wall samples/s x training FLOPs / matmul peak at the same thread count",
                 ["repeats"] = repeats,
@@ -82,19 +83,30 @@ public static class Orchestrator
                 foreach (var phase in new[] { Phases.HeadOnly, Phases.Full })
                 {
                     string[] Args(params string[] more) => [.. more, "--workload", w.Name, "--phase", phase, "--data", work, .. common];
+                    // hand: the same allocator settings as SpecTune's trainer (the ratio is the trainer's own cost);
+                    // hand-default: glibc's defaults, as a hand-written loop runs unless its author tunes malloc.
                     var runs = new List<(string Key, Func<JsonObject> Run)>
                     {
-                        ($"{w.Name}/{phase}/hand", () => Child("hand", Args())),
-                        ($"{w.Name}/{phase}/spectune", () => Child("spectune", Args("--cache", "off"))),
+                        ($"{w.Name}/{phase}/hand", () => Child("hand", Args("--epochs", "2"))),
+                        ($"{w.Name}/{phase}/spectune", () => Child("spectune", Args("--cache", "off", "--epochs", "2"))),
+                        ($"{w.Name}/{phase}/hand-default", () => Child("hand", Args("--allocator", "default", "--epochs", "2"))),
                     };
                     if (r % 2 == 1) runs.Reverse();
                     if (phase == Phases.HeadOnly)
                         runs.Add(($"{w.Name}/{phase}/cache", () => Child("spectune", Args("--cache", "on", "--epochs", "2"))));
+                    if (phase == Phases.Full)
+                    {
+                        // The top phase (last stage + head), cache off then on: the cache cuts inside the backbone.
+                        string[] TopArgs(string cache) => ["--cache", cache, "--epochs", "2", "--workload", w.Name, "--phase", Phases.Top, "--data", work, .. common];
+                        runs.Add(($"{w.Name}/{Phases.Top}/spectune", () => Child("spectune", TopArgs("off"))));
+                        runs.Add(($"{w.Name}/{Phases.Top}/cache", () => Child("spectune", TopArgs("on"))));
+                    }
                     foreach (var (key, run) in runs)
                     {
                         var result = run();
                         Add(key, result);
-                        Console.WriteLine($"  round {r + 1} {key,-32} {result["rate"]!.GetValue<double>(),9:F1} samples/s {result["cpu_rate"]!.GetValue<double>(),9:F1} samples/CPU-s  peak {result["peak_rss_mb"]!.GetValue<double>(),6:F0} MiB");
+                        Console.WriteLine($"  round {r + 1} {key,-36} {result["rate"]!.GetValue<double>(),9:F1} samples/s {result["cpu_rate"]!.GetValue<double>(),9:F1} samples/CPU-s " +
+                            $"{result["faults_per_step"]!.GetValue<double>(),7:F0} faults/step  peak {result["peak_rss_mb"]!.GetValue<double>(),6:F0} MiB");
                     }
                 }
             foreach (var mode in r % 2 == 0 ? new[] { "compute", "spectune" } : new[] { "spectune", "compute" })
@@ -114,6 +126,7 @@ public static class Orchestrator
     {
         double Med(string key, string field) => Median(samples[key].Select(s => s[field]!.GetValue<double>()));
         var table = new StringBuilder();
+        var defaults = new StringBuilder();
         var rows = new JsonArray();
         table.AppendLine($"threads {threads}, matmul peak {matmul:F1} GFLOP/s, medians of {repeats} interleaved runs; peak RSS per run in its own process (libtorch-only process: {baselineRss:F0} MiB)");
         table.AppendLine("workload             phase      GFLOP/sample | samples/s SpecTune  hand   ratio | samples/CPU-s SpecTune  hand   ratio | MFU SpecTune  hand | peak RSS MiB SpecTune / hand");
@@ -128,9 +141,15 @@ public static class Orchestrator
                 double cpuSpecTune = Med(prefix + "spectune", "cpu_rate"), cpuHand = Med(prefix + "hand", "cpu_rate");
                 double cpuRatio = Median(samples[prefix + "spectune"].Zip(samples[prefix + "hand"],
                     (s, h) => s["cpu_rate"]!.GetValue<double>() / h["cpu_rate"]!.GetValue<double>()));
+                double handDefault = Med(prefix + "hand-default", "rate");
+                double ratioDefault = Median(samples[prefix + "spectune"].Zip(samples[prefix + "hand-default"],
+                    (s, h) => s["rate"]!.GetValue<double>() / h["rate"]!.GetValue<double>()));
+                double faultsSpecTune = Med(prefix + "spectune", "faults_per_step"), faultsHand = Med(prefix + "hand", "faults_per_step"),
+                    faultsDefault = Med(prefix + "hand-default", "faults_per_step");
                 double mfuSpecTune = spectune * flops / (matmul * 1e9), mfuHand = hand * flops / (matmul * 1e9);
                 double rssSpecTune = Med(prefix + "spectune", "peak_rss_mb"), rssHand = Med(prefix + "hand", "peak_rss_mb");
                 table.AppendLine($"{w.Title,-20} {phase,-10} {flops / 1e9,12:F4} | {spectune,18:F1} {hand,6:F1} {ratio,6:F3} | {cpuSpecTune,22:F1} {cpuHand,6:F1} {cpuRatio,6:F3} | {mfuSpecTune,12:P1} {mfuHand,5:P1} | {rssSpecTune,8:F0} / {rssHand:F0}");
+                defaults.AppendLine($"{w.Title,-20} {phase,-10} | {handDefault,18:F1} {ratioDefault,6:F3} | {faultsSpecTune,14:F0} {faultsHand,6:F0} {faultsDefault,8:F0}");
                 var row = new JsonObject
                 {
                     ["workload"] = w.Name, ["phase"] = phase, ["batch"] = w.Batch, ["steps"] = w.Steps, ["warmup_steps"] = w.Warmup,
@@ -141,15 +160,19 @@ public static class Orchestrator
                     ["peak_rss_mb_spectune"] = rssSpecTune, ["peak_rss_mb_hand"] = rssHand,
                     ["steps_peak_rss_mb_spectune"] = Med(prefix + "spectune", "steps_peak_rss_mb"), ["steps_peak_rss_mb_hand"] = Med(prefix + "hand", "steps_peak_rss_mb"),
                     ["spectune_runs"] = Array(samples[prefix + "spectune"], "rate"), ["hand_runs"] = Array(samples[prefix + "hand"], "rate"),
+                    ["hand_default_allocator_samples_per_s"] = handDefault, ["ratio_vs_default_allocator_hand"] = ratioDefault,
+                    ["hand_default_allocator_runs"] = Array(samples[prefix + "hand-default"], "rate"),
+                    ["faults_per_step_spectune"] = faultsSpecTune, ["faults_per_step_hand"] = faultsHand, ["faults_per_step_hand_default_allocator"] = faultsDefault,
                 };
                 if (samples.TryGetValue(prefix + "cache", out var cached))
                 {
-                    double uncachedEpoch = Median(samples[prefix + "spectune"].Select(s => s["epoch_seconds"]![0]!.GetValue<double>()));
+                    double uncachedEpoch = Median(samples[prefix + "spectune"].Select(s => s["epoch_seconds"]!.AsArray().Last()!.GetValue<double>()));
                     double firstEpoch = Median(cached.Select(s => s["epoch_seconds"]![0]!.GetValue<double>()));
                     double laterEpoch = Median(cached.Select(s => s["epoch_seconds"]![1]!.GetValue<double>()));
                     row["cache"] = new JsonObject
                     {
                         ["used"] = cached[0]["prefix"]!.GetValue<string>(),
+                        ["cached_through"] = cached[0]["cached_through"]?.GetValue<string>(),
                         ["samples_per_s"] = Med(prefix + "cache", "rate"),
                         ["epoch_seconds_without_cache"] = uncachedEpoch,
                         ["first_epoch_seconds_with_cache"] = firstEpoch,
@@ -163,14 +186,40 @@ public static class Orchestrator
             }
 
         table.AppendLine();
-        table.AppendLine("frozen-prefix feature cache (head-only phase): epoch seconds without the cache, with it (first epoch builds it), speed-up");
-        foreach (var row in rows.Select(r => r!.AsObject()).Where(r => r.ContainsKey("cache")))
+        table.AppendLine("the hand-written loop on glibc's default malloc settings (SpecTune's trainer fixes them, see NativeAllocator), and minor page faults per step");
+        table.AppendLine("workload             phase      | hand default samples/s  ratio | faults/step SpecTune  hand  default");
+        table.Append(defaults);
+
+        // The top phase: cache off against on, both SpecTune; the cache cuts inside the backbone.
+        var topRows = new JsonArray();
+        foreach (var w in Workload.All)
         {
-            var c = row["cache"]!.AsObject();
-            table.AppendLine($"{Workload.Find(row["workload"]!.GetValue<string>()).Title,-20} without {c["epoch_seconds_without_cache"]!.GetValue<double>(),7:F3} s   " +
-                $"first {c["first_epoch_seconds_with_cache"]!.GetValue<double>(),7:F3} s ({c["first_epoch_speedup"]!.GetValue<double>():F1}x)   " +
-                $"later {c["later_epoch_seconds_with_cache"]!.GetValue<double>(),7:F3} s ({c["later_epoch_speedup"]!.GetValue<double>():F1}x)   [{c["used"]}]");
+            string prefix = $"{w.Name}/{Phases.Top}/";
+            double without = Median(samples[prefix + "spectune"].Select(s => s["epoch_seconds"]!.AsArray().Last()!.GetValue<double>()));
+            double first = Median(samples[prefix + "cache"].Select(s => s["epoch_seconds"]![0]!.GetValue<double>()));
+            double later = Median(samples[prefix + "cache"].Select(s => s["epoch_seconds"]!.AsArray().Last()!.GetValue<double>()));
+            topRows.Add(new JsonObject
+            {
+                ["workload"] = w.Name, ["phase"] = Phases.Top,
+                ["used"] = samples[prefix + "cache"][0]["prefix"]!.GetValue<string>(),
+                ["cached_through"] = samples[prefix + "cache"][0]["cached_through"]?.GetValue<string>(),
+                ["epoch_seconds_without_cache"] = without, ["first_epoch_seconds_with_cache"] = first, ["later_epoch_seconds_with_cache"] = later,
+                ["first_epoch_speedup"] = without / first, ["later_epoch_speedup"] = without / later,
+                ["peak_rss_mb"] = Med(prefix + "cache", "peak_rss_mb"), ["peak_rss_mb_without_cache"] = Med(prefix + "spectune", "peak_rss_mb"),
+            });
         }
+
+        table.AppendLine();
+        table.AppendLine("frozen-prefix feature cache: epoch seconds without the cache, with it (first epoch builds it), speed-up");
+        void CacheLine(string title, string phase, JsonObject c) =>
+            table.AppendLine($"{title,-20} {phase,-10} without {c["epoch_seconds_without_cache"]!.GetValue<double>(),7:F3} s   " +
+                $"first {c["first_epoch_seconds_with_cache"]!.GetValue<double>(),7:F3} s ({c["first_epoch_speedup"]!.GetValue<double>():F1}x)   " +
+                $"later {c["later_epoch_seconds_with_cache"]!.GetValue<double>(),7:F3} s ({c["later_epoch_speedup"]!.GetValue<double>():F1}x)   " +
+                $"[{c["used"]}{(c["cached_through"] is { } cut ? " through " + cut : "")}]");
+        foreach (var row in rows.Select(r => r!.AsObject()).Where(r => r.ContainsKey("cache")))
+            CacheLine(Workload.Find(row["workload"]!.GetValue<string>()).Title, row["phase"]!.GetValue<string>(), row["cache"]!.AsObject());
+        foreach (var row in topRows.Select(r => r!.AsObject()))
+            CacheLine(Workload.Find(row["workload"]!.GetValue<string>()).Title, "top", row);
 
         double realEpoch = Med("real/spectune", "epoch_seconds"), computeEpoch = Med("real/compute", "epoch_seconds");
         double loader = Med("real/compute", "loader_seconds");
@@ -185,6 +234,7 @@ public static class Orchestrator
             ["threads"] = threads,
             ["matmul_peak_gflops"] = matmul,
             ["configurations"] = rows,
+            ["top_phase_cache"] = topRows,
             ["real_data"] = new JsonObject
             {
                 ["spectune_epoch_seconds"] = realEpoch, ["compute_only_epoch_seconds"] = computeEpoch, ["ratio"] = realEpoch / computeEpoch,

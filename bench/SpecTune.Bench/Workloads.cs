@@ -31,10 +31,24 @@ public sealed record Workload(string Name, string Title, string Architecture, in
     public string LabelsFile => $"{Name}-labels-idx1-ubyte";
 }
 
-/// <summary>The two phases every workload is measured in.</summary>
+/// <summary>
+/// The phases measured: head-only and full against the hand-written loop; top (the last backbone stage and the head,
+/// the rest frozen) with and without the feature cache, which then cuts inside the backbone.
+/// </summary>
 public static class Phases
 {
-    public const string HeadOnly = "head-only", Full = "full";
+    public const string HeadOnly = "head-only", Full = "full", Top = "top";
 
-    public static string TrainList(string phase) => phase == HeadOnly ? "[head]" : "[head, base]";
+    public static string TrainList(string phase) => phase switch
+    {
+        HeadOnly => "[head]",
+        Top => "[head, top]",
+        _ => "[head, base]",
+    };
+
+    /// <summary>The spec's `groups:` entry for the top phase: the workload's last backbone stage.</summary>
+    public static string TopGroup(Workload w) => w.Architecture == "cnn" ? """top: ["conv3.*", "bn3.*"]""" : """top: ["layer4.*"]""";
+
+    /// <summary>The last cached stage the top phase should report.</summary>
+    public static string TopCut(Workload w) => w.Architecture == "cnn" ? "block2" : "layer3";
 }

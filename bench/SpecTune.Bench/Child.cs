@@ -31,7 +31,6 @@ public static class Child
                 options.Int("epochs", 1), options["data"], threads, options.Int("prefetch", 2), TunedAllocator(options)),
             "hand" => HandWritten(Workload.Find(options["workload"]), options["phase"], options["data"], options.Int("epochs", 1), TunedAllocator(options)),
             "real" => RealData(options["mode"], options["data"], options["work"], threads),
-            "allocator" => Allocator(options.Int("cycles", 10)),
             _ => throw new ArgumentException($"unknown child command '{args[0]}'"),
         };
         result["threads"] = torch.get_num_threads();
@@ -300,26 +299,6 @@ public static class Child
         "default" => false,
         var other => throw new ArgumentException($"--allocator: expected tuned or default, got '{other}'"),
     };
-
-    /// <summary>
-    /// Minor page faults per cycle of an activation-like pattern: four 12 MiB tensors written and freed, after three
-    /// warm-up cycles. With glibc's adaptive thresholds freed blocks are trimmed and faulted back in every cycle (about
-    /// 3,000 pages, one tensor's worth, measured); with SpecTune's thresholds they are reused.
-    /// </summary>
-    private static JsonObject Allocator(int cycles)
-    {
-        var tuning = SpecTune.Native.NativeAllocator.TuneForTraining();
-        var tensors = new Tensor[4];
-        long before = 0;
-        for (int c = -3; c < cycles; c++)
-        {
-            if (c == 0) before = MinorFaults();
-            for (int i = 0; i < tensors.Length; i++) tensors[i] = torch.empty(3L << 20);
-            for (int i = 0; i < tensors.Length; i++) tensors[i].fill_(1f);
-            for (int i = 0; i < tensors.Length; i++) tensors[i].Dispose();
-        }
-        return new JsonObject { ["tuned"] = tuning.Applied, ["reason"] = tuning.Reason, ["faults_per_cycle"] = (MinorFaults() - before) / (double)cycles };
-    }
 
     /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat).</summary>
     public static long MinorFaults()

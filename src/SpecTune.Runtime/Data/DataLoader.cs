@@ -154,7 +154,7 @@ public sealed class DataLoader
     /// <summary>
     /// Decides where a prefetching loader prepares batches (see <see cref="Placed"/>). Inline fills are timed against
     /// the interval between fills (a fill plus the step that consumed the batch before); once their running share
-    /// passes <see cref="InlineShareLimit"/>, the loader moves to its worker for good.
+    /// passes the limit (<see cref="DefaultInlineShareLimit"/> unless a test sets another), the loader moves to its worker for good.
     /// </summary>
     internal sealed class PrefetchPlacement
     {
@@ -177,8 +177,6 @@ public sealed class DataLoader
 
         /// <summary>Set once inline fills have cost more than the limit; it stays set.</summary>
         public bool WorkerNeeded { get; private set; }
-
-        public double InlineShareLimit => _limit;
 
         public bool UseWorker(bool spareCore) => _worker ?? (spareCore || WorkerNeeded);
 

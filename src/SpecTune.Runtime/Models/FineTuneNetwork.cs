@@ -33,11 +33,22 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
     public virtual IReadOnlyList<BackboneStage> Stages => [new BackboneStage("backbone", [])];
 
     /// <summary>Runs stages <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive) of <see cref="Stages"/>.</summary>
-    public virtual Tensor RunStages(Tensor input, int from, int to)
+    public Tensor RunStages(Tensor input, int from, int to)
     {
-        CheckStageRange(from, to);
-        return from == to ? input.alias() : Features(input);
+        if (from < 0 || from > to || to > Stages.Count)
+            throw new ArgumentOutOfRangeException(nameof(from), $"stages {from}..{to} of a backbone with {Stages.Count}");
+        using var scope = NewDisposeScope();
+        var x = input.alias();
+        for (int stage = from; stage < to; stage++) x = RunStage(stage, x);
+        return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Runs stage <paramref name="stage"/> of <see cref="Stages"/> on the previous stage's output (the input for stage 0).
+    /// A network with more than one stage overrides it (and runs <see cref="Features"/> through <see cref="RunStages"/>);
+    /// the single default stage is <see cref="Features"/>.
+    /// </summary>
+    protected virtual Tensor RunStage(int stage, Tensor input) => Features(input);
 
     /// <summary>The network's output from the output of the first <paramref name="firstStage"/> stages: the remaining stages, then the head.</summary>
     public Tensor ForwardFrom(Tensor stageOutput, int firstStage)
@@ -45,13 +56,6 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
         if (firstStage == Stages.Count) return Head.call(stageOutput);
         using var features = RunStages(stageOutput, firstStage, Stages.Count);
         return Head.call(features);
-    }
-
-    /// <summary>Throws unless 0 ≤ <paramref name="from"/> ≤ <paramref name="to"/> ≤ the number of stages.</summary>
-    protected void CheckStageRange(int from, int to)
-    {
-        if (from < 0 || from > to || to > Stages.Count)
-            throw new ArgumentOutOfRangeException(nameof(from), $"stages {from}..{to} of a backbone with {Stages.Count}");
     }
 
     /// <inheritdoc />

@@ -66,24 +66,14 @@ public sealed class ResNet : FineTuneNetwork
     public override IReadOnlyList<BackboneStage> Stages => StageList;
 
     /// <inheritdoc />
-    public override Tensor RunStages(Tensor input, int from, int to)
+    protected override Tensor RunStage(int stage, Tensor x) => stage switch
     {
-        CheckStageRange(from, to);
-        using var scope = NewDisposeScope();
-        var x = input.alias();
-        for (int stage = from; stage < to; stage++)
-        {
-            x = stage switch
-            {
-                0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 3, 2, 1),
-                1 => layer1.call(x),
-                2 => layer2.call(x),
-                3 => layer3.call(x),
-                _ => functional.adaptive_avg_pool2d(layer4.call(x), 1).flatten(1),
-            };
-        }
-        return x.MoveToOuterDisposeScope();
-    }
+        0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 3, 2, 1),
+        1 => layer1.call(x),
+        2 => layer2.call(x),
+        3 => layer3.call(x),
+        _ => functional.adaptive_avg_pool2d(layer4.call(x), 1).flatten(1),
+    };
 
     private static Sequential MakeLayer(ref int inPlanes, int planes, int count, int stride, bool bottleneck)
     {

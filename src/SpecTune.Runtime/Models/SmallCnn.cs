@@ -58,20 +58,10 @@ public sealed class SmallCnn : FineTuneNetwork
     public override IReadOnlyList<BackboneStage> Stages => StageList;
 
     /// <inheritdoc />
-    public override Tensor RunStages(Tensor input, int from, int to)
+    protected override Tensor RunStage(int stage, Tensor x) => stage switch
     {
-        CheckStageRange(from, to);
-        using var scope = NewDisposeScope();
-        var x = input.alias();
-        for (int stage = from; stage < to; stage++)
-        {
-            x = stage switch
-            {
-                0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 2),
-                1 => functional.max_pool2d(functional.relu(bn2.call(conv2.call(x))), 2),
-                _ => functional.adaptive_avg_pool2d(functional.relu(bn3.call(conv3.call(x))), 1).flatten(1),
-            };
-        }
-        return x.MoveToOuterDisposeScope();
-    }
+        0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 2),
+        1 => functional.max_pool2d(functional.relu(bn2.call(conv2.call(x))), 2),
+        _ => functional.adaptive_avg_pool2d(functional.relu(bn3.call(conv3.call(x))), 1).flatten(1),
+    };
 }

@@ -101,9 +101,7 @@ public class FeatureCacheTests
     [Fact]
     public void A_phase_that_trains_the_last_stages_caches_up_to_the_first_trained_one()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: "  - { name: p, epochs: 1, train: [head, body] }")));
 
         var plan = PlanFirstPhase(job, hasAugmentation: false);
@@ -117,9 +115,7 @@ public class FeatureCacheTests
     [Fact]
     public void A_resnet_phase_that_unfreezes_layer4_caches_through_layer3()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 16, 2, seed: 1);
-        ws.WriteIdx("valid", 8, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 16, valid: 8);
         var spec = Specs.BinaryCnn(phases: "  - { name: top, epochs: 1, train: [head, top] }")
             .Replace("architecture: cnn", "architecture: resnet18")
             .Replace("  hidden: [4, 8, 8]\n", "")
@@ -136,9 +132,7 @@ public class FeatureCacheTests
     [Fact]
     public void A_cut_cache_key_covers_only_the_cached_stages()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
         var digest = FeatureCache.BackboneDigest(job.Network, stages: 1);
         Assert.NotEqual(digest, FeatureCache.BackboneDigest(job.Network, stages: 2)); // another cut, other activations
@@ -166,9 +160,7 @@ public class FeatureCacheTests
     [InlineData("{ name: p, epochs: 1, train: [head] }", "feature-cache: false", "feature-cache: false")]
     public void The_cache_is_not_used_where_it_would_not_be_exact(string phase, string extra, string reason)
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: "  - " + phase, extra: extra)));
 
         var plan = PlanFirstPhase(job, hasAugmentation: false);
@@ -180,9 +172,7 @@ public class FeatureCacheTests
     [Fact]
     public void Augmentation_keeps_the_cache_off_and_a_training_run_says_so()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         var spec = Specs.BinaryCnn(phases: "  - { name: p, epochs: 1, train: [head] }")
             .Replace("  prefetch: 2", "  prefetch: 2\n  transforms: { random-flip: true }");
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", spec));
@@ -198,9 +188,7 @@ public class FeatureCacheTests
     [Fact]
     public void The_key_changes_when_a_backbone_weight_or_the_data_changes_but_not_when_the_head_trains()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn()));
         var identity = job.DataIdentity(job.TrainSource);
         var key = FeatureCache.ComputeKey(FeatureCache.BackboneDigest(job.Network), identity);
@@ -221,9 +209,7 @@ public class FeatureCacheTests
     [Fact]
     public void A_frozen_backbone_records_no_autograd_history_and_a_step_leaves_no_tensor_behind()
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 32, 2, seed: 1);
-        ws.WriteIdx("valid", 16, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 32, valid: 16);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(
             phases: "  - { name: p, epochs: 1, train: [head] }", extra: "feature-cache: false")));
         var phase = PhasePlanner.Plan(job.Spec)[0];
@@ -280,9 +266,7 @@ public class FeatureCacheTests
 
     private static (TrainingReport Report, Dictionary<string, Tensor> State) Run(string spec, TrainingOptions options)
     {
-        using var ws = new TestWorkspace();
-        ws.WriteIdx("train", 72, 2, seed: 1);
-        ws.WriteIdx("valid", 40, 2, seed: 2);
+        using var ws = TestWorkspace.WithBinaryData(train: 72, valid: 40);
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", spec));
         var report = job.Train(options with { FeatureCacheDirectory = ws.PathOf("spill") });
         if (options.FeatureCacheMemoryLimit < 1000)

@@ -12,7 +12,7 @@ namespace SpecTune.Spec
 
         public override string ToString()
         {
-            var where = FilePath is null ? "" : FilePath + (Span == SourceSpan.None ? "" : Span.ToDisplayString()) + ": ";
+            var where = FilePath is null ? "" : FilePath + (Span.IsNone ? "" : Span.ToDisplayString()) + ": ";
             var severity = Severity switch { SpecSeverity.Error => "error", SpecSeverity.Warning => "warning", _ => "info" };
             return $"{where}{severity} {Id}: {Message}";
         }

@@ -171,10 +171,37 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor HeadDoesNotFitClasses { get; } = new SpecDiagnosticDescriptor(
             "SPT0204", "Head does not fit the classes", "{0}", Error, SpecDiagnosticCategory.Semantics);
 
+        // Hostile input (SPT0020-SPT0039 reading, SPT0150-SPT0169 checking): the reader's safety pre-pass, limits and names that must compile.
+
+        public static SpecDiagnosticDescriptor SpecTooLarge { get; } = new SpecDiagnosticDescriptor(
+            "SPT0020", "Spec file too large", "The spec file is {0:N0} characters long; a spec file may hold at most {1:N0}", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor RecursiveAlias { get; } = new SpecDiagnosticDescriptor(
+            "SPT0021", "Recursive alias", "Alias '*{0}' refers to a node that contains it; a spec cannot be recursive", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor UndefinedAlias { get; } = new SpecDiagnosticDescriptor(
+            "SPT0022", "Undefined alias", "Alias '*{0}' refers to no anchor '&{0}' written before it", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor ComplexKey { get; } = new SpecDiagnosticDescriptor(
+            "SPT0023", "Key that is not a name", "A key must be a name, but this key is {0}", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor AliasExpansionTooLarge { get; } = new SpecDiagnosticDescriptor(
+            "SPT0024", "Aliases expand too far", "Aliases in this file expand to more than {0:N0} values; a spec never needs that many (an alias bomb?)", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor NestingTooDeep { get; } = new SpecDiagnosticDescriptor(
+            "SPT0025", "Nesting too deep", "Lists and mappings nest deeper than {0} levels here (aliases expanded); a spec needs at most six", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor UnsupportedTag { get; } = new SpecDiagnosticDescriptor(
+            "SPT0026", "Unsupported tag", "Tag '{0}' is not supported: {1}", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor MoreDiagnostics { get; } = new SpecDiagnosticDescriptor(
+            "SPT0027", "More diagnostics not shown", "{0:N0} more diagnostics for this spec are not shown; fix the ones above first", Error, SpecDiagnosticCategory.Syntax);
+
         /// <summary>Every descriptor, in id order (for docs and tests).</summary>
         public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
         {
             InternalError, YamlSyntax, EmptyDocument, MultipleDocuments, UnknownKey, DuplicateKey, WrongType, MissingRequired, InvalidValue, UnsupportedVersion,
+            SpecTooLarge, RecursiveAlias, UndefinedAlias, ComplexKey, AliasExpansionTooLarge, NestingTooDeep, UnsupportedTag, MoreDiagnostics,
             InvalidIdentifier, DuplicateGroup, ReservedGroup, EmptyGroup, DuplicatePhase, UnknownGroup, RateForUntrainedGroup, NotPositive,
             OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
             NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,

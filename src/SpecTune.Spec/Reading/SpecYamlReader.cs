@@ -32,7 +32,7 @@ namespace SpecTune.Spec
             FineTuneSpec? spec = null;
             try
             {
-                var root = Load(context, text);
+                var root = YamlPrePass.Check(context, text) ? Load(context, text) : null;
                 if (root is not null) spec = ReadSpec(context, root);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -44,7 +44,7 @@ namespace SpecTune.Spec
 
             var diagnostics = new List<SpecDiagnostic>(context.Diagnostics);
             if (spec is not null) diagnostics.AddRange(SpecChecker.Check(spec, context.Unreliable));
-            var ordered = diagnostics.OrderBy(d => d.Span.StartOffset).ToEquatableArray();
+            var ordered = DiagnosticLimit.Cap(diagnostics.OrderBy(d => d.Span.StartOffset));
             return new SpecReadResult(ordered.Any(d => d.IsError) ? null : spec, ordered);
         }
 
@@ -53,7 +53,7 @@ namespace SpecTune.Spec
             var stream = new YamlStream();
             try
             {
-                stream.Load(new StringReader(text));
+                stream.Load(YamlParsing.CreateParser(text));
             }
             catch (YamlException exception)
             {

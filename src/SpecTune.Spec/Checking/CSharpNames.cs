@@ -17,6 +17,22 @@ namespace SpecTune.Spec
             "using", "virtual", "void", "volatile", "while",
         };
 
+        // Contextual keywords: identifiers in most places, but a generated type of that name either does not compile
+        // (record, required, file, scoped, extension, ...) or breaks code that uses the word (var, dynamic, nameof, ...).
+        private static readonly string[] ContextualKeywords =
+        {
+            "add", "allows", "alias", "and", "args", "ascending", "async", "await", "by", "descending", "dynamic", "equals",
+            "extension", "field", "file", "from", "get", "global", "group", "init", "into", "join", "let", "managed", "nameof",
+            "nint", "not", "notnull", "nuint", "on", "or", "orderby", "partial", "record", "remove", "required", "scoped",
+            "select", "set", "unmanaged", "value", "var", "when", "where", "with", "yield", "_",
+        };
+
+        /// <summary>A name the generated class can have: an identifier that is no keyword, contextual ones included.</summary>
+        public static bool IsTypeName(string name) => IsIdentifier(name) && Array.IndexOf(ContextualKeywords, name) < 0;
+
+        /// <summary>One dot-separated part of a namespace: an identifier other than `global` (which would mean the global alias).</summary>
+        public static bool IsNamespacePart(string name) => IsIdentifier(name) && name != "global";
+
         public static bool IsIdentifier(string name)
         {
             if (name.Length == 0 || Array.IndexOf(Keywords, name) >= 0) return false;

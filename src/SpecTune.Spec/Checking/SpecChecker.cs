@@ -41,6 +41,7 @@ namespace SpecTune.Spec
             run.CheckOptimizer();
             run.CheckPhases();
             run.CheckEarlyStopping();
+            run.Diagnostics.AddRange(SizeChecker.Check(spec, unreliable ?? Array.Empty<string>()));
             return run.Diagnostics;
         }
 
@@ -60,9 +61,9 @@ namespace SpecTune.Spec
             public void CheckTop()
             {
                 if (_spec.Version != 1) Report(SpecDiagnostics.UnsupportedVersion, "spectune", _spec.Version);
-                if (!CSharpNames.IsIdentifier(_spec.Name))
-                    Report(SpecDiagnostics.InvalidIdentifier, "name", _spec.Name, "C# identifier for the generated class");
-                if (_spec.Namespace is { } ns && !ns.Split('.').All(CSharpNames.IsIdentifier))
+                if (!CSharpNames.IsTypeName(_spec.Name))
+                    Report(SpecDiagnostics.InvalidIdentifier, "name", _spec.Name, "C# name for the generated class (an identifier, not a keyword or contextual keyword)");
+                if (_spec.Namespace is { } ns && !ns.Split('.').All(CSharpNames.IsNamespacePart))
                     Report(SpecDiagnostics.InvalidIdentifier, "namespace", ns, "namespace (dotted C# identifiers)");
                 if (!DevicePattern.IsMatch(_spec.Device)) Report(SpecDiagnostics.InvalidDevice, "device", _spec.Device);
                 if (_spec.Threads is { } threads && threads <= 0) Report(SpecDiagnostics.NotPositive, "threads", "threads", threads);

@@ -197,6 +197,15 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor MoreDiagnostics { get; } = new SpecDiagnosticDescriptor(
             "SPT0027", "More diagnostics not shown", "{0:N0} more diagnostics for this spec are not shown; fix the ones above first", Error, SpecDiagnosticCategory.Syntax);
 
+        public static SpecDiagnosticDescriptor SampleTooLarge { get; } = new SpecDiagnosticDescriptor(
+            "SPT0150", "Sample too large", "'base.input' describes samples of {0:N0} values; SpecTune accepts at most {1:N0} per sample", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor TooManyParameters { get; } = new SpecDiagnosticDescriptor(
+            "SPT0151", "Network too large", "The network would have about {0:N0} parameters, more than the {1:N0} SpecTune builds; make the layers narrower", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor ClassNameTaken { get; } = new SpecDiagnosticDescriptor(
+            "SPT0152", "Generated class name taken", "The generated class '{0}' {1}; rename it or choose another namespace", Error, SpecDiagnosticCategory.Semantics);
+
         /// <summary>Every descriptor, in id order (for docs and tests).</summary>
         public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
         {
@@ -206,6 +215,7 @@ namespace SpecTune.Spec
             OutOfRange, WarmupConflict, LossDoesNotFitTask, BinaryHeadWidth, HeadWithoutLinear, SoftmaxForBinary, MetricDoesNotFitTask,
             NormalizeLengths, InvalidMonitor, NoPhases, UnknownArchitecture, InvalidDevice, InvalidName, GroupTrainedTwice, WrongLength,
             PhaseTrainsNothing, SplitIgnored, MemberNameCollision, InvalidModelClass, BaseSourceNotOne, CutAtWithoutOnnx,
+            SampleTooLarge, TooManyParameters, ClassNameTaken,
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
         };
 

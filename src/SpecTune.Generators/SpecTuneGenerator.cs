@@ -27,6 +27,8 @@ namespace SpecTune.Generators
             public const string Model = "SpecTune.Model";
             public const string Diagnostics = "SpecTune.Diagnostics";
             public const string Clashes = "SpecTune.Clashes";
+            public const string CompilationChecks = "SpecTune.CompilationChecks";
+            public const string Skeleton = "SpecTune.Skeleton";
             public const string Emit = "SpecTune.Emit";
         }
 
@@ -54,24 +56,45 @@ namespace SpecTune.Generators
                     ? new ParsedSpec(null, EquatableArray.Create(SpecDiagnostics.YamlSyntax.Create(file.Path, SourceSpan.None, "the file could not be read")))
                     : YamlSpecParser.Parse(file.Path, file.Text, cancellation), cancellation))
                 .WithTrackingName(Steps.YamlParse);
+            yaml = WithCompilationChecks(context, yaml, "Yaml");
 
+            // Records, structs and interfaces reach the front end too, so that a [FineTune] record is reported, not ignored.
             var attributes = context.SyntaxProvider
                 .ForAttributeWithMetadataName(AttributeSource.FineTuneAttribute,
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is TypeDeclarationSyntax,
                     static (attributeContext, cancellation) => Guard(attributeContext.TargetNode.SyntaxTree.FilePath,
-                        () => AttributeSpecParser.Parse(attributeContext, cancellation), cancellation))
+                        () => ClassShapeChecker.Check(attributeContext, cancellation) ?? WithSkeleton(AttributeSpecParser.Parse(attributeContext, cancellation), attributeContext),
+                        cancellation))
                 .WithTrackingName(Steps.AttributeParse);
+            attributes = WithCompilationChecks(context, attributes, "Attribute");
 
-            // Two specs (two files, or a file and a class) that name the same class cannot both be emitted. Only the
-            // set of clashing names flows into each spec's outputs, so editing one spec leaves the others Cached.
-            var yamlNames = yaml.Select(static (p, _) => p.Model?.FullName).Collect();
-            var attributeNames = attributes.Select(static (p, _) => p.Model?.FullName).Collect();
+            // Two specs (two files, or a file and a class) that name the same class cannot both be emitted (a stand-in
+            // for a spec with errors included). Only the set of clashing names flows into each spec's outputs, so editing
+            // one spec leaves the others Cached.
+            var yamlNames = yaml.Select(static (p, _) => p.Model?.FullName ?? p.Skeleton?.FullName).Collect();
+            var attributeNames = attributes.Select(static (p, _) => p.Model?.FullName ?? p.Skeleton?.FullName).Collect();
             var clashes = yamlNames.Combine(attributeNames)
                 .Select(static (pair, _) => Clashes(pair.Left.AddRange(pair.Right)))
                 .WithTrackingName(Steps.Clashes);
 
             Register(context, yaml, clashes, "Yaml");
             Register(context, attributes, clashes, "Attribute");
+        }
+
+        /// <summary>The name checks that need the compilation; their output is plain data, so an edit elsewhere leaves it Unchanged.</summary>
+        private static IncrementalValuesProvider<ParsedSpec> WithCompilationChecks(IncrementalGeneratorInitializationContext context,
+            IncrementalValuesProvider<ParsedSpec> parsed, string source) =>
+            parsed.Combine(context.CompilationProvider)
+                .Select(static (pair, cancellation) => Guard(pair.Left.NameSite?.Path ?? "", () => CompilationChecks.Apply(pair.Left, pair.Right, cancellation), cancellation))
+                .WithTrackingName(Steps.CompilationChecks + "." + source);
+
+        /// <summary>A [FineTune] class whose attributes could not be read still gets its stand-in, unless its own shape is at fault.</summary>
+        private static ParsedSpec WithSkeleton(ParsedSpec parsed, GeneratorAttributeSyntaxContext context)
+        {
+            if (parsed.Model is not null || parsed.Skeleton is not null) return parsed;
+            foreach (var diagnostic in parsed.Diagnostics)
+                if (diagnostic.Id == SpecDiagnostics.InvalidModelClass.Id) return parsed;
+            return parsed with { Skeleton = SkeletonFacts.FromClass((INamedTypeSymbol)context.TargetSymbol) };
         }
 
         private static EquatableArray<string> Clashes(System.Collections.Immutable.ImmutableArray<string?> names)
@@ -113,6 +136,27 @@ namespace SpecTune.Generators
                     return;
                 }
                 output.AddSource(model.HintName, SourceText.From(text, System.Text.Encoding.UTF8));
+            });
+
+            var skeletons = parsed
+                .Select(static (p, _) => p.Model is null ? p.Skeleton : null)
+                .WithTrackingName(Steps.Skeleton + "." + source)
+                .Combine(clashes);
+            context.RegisterSourceOutput(skeletons, static (output, pair) =>
+            {
+                var (skeleton, clashing) = pair;
+                if (skeleton is null || Clashes(clashing, skeleton.FullName)) return;
+                string text;
+                try
+                {
+                    text = SkeletonEmitter.Emit(skeleton);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    output.ReportDiagnostic(DiagnosticReporter.ToDiagnostic(SpecDiagnostics.InternalError.Create(null, SourceSpan.None, Describe(exception))));
+                    return;
+                }
+                output.AddSource(skeleton.HintName, SourceText.From(text, System.Text.Encoding.UTF8));
             });
 
             var diagnostics = parsed

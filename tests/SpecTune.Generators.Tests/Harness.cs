@@ -54,10 +54,16 @@ public static class Harness
         return (driver.GetRunResult(), output, driver);
     }
 
-    /// <summary>The generated model sources (the attribute definitions left out), by hint name.</summary>
+    /// <summary>The generated model sources (the attribute definitions and stand-ins for specs with errors left out), by hint name.</summary>
     public static IReadOnlyDictionary<string, string> ModelSources(GeneratorDriverRunResult result) =>
         result.Results.Single().GeneratedSources
-            .Where(s => s.HintName != "SpecTune.Attributes.g.cs" && !s.HintName.Contains("Embedded"))
+            .Where(s => s.HintName != "SpecTune.Attributes.g.cs" && !s.HintName.Contains("Embedded") && !s.HintName.EndsWith(".StandIn.g.cs", StringComparison.Ordinal))
+            .ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>The stand-in classes emitted for specs with errors, by hint name.</summary>
+    public static IReadOnlyDictionary<string, string> StandInSources(GeneratorDriverRunResult result) =>
+        result.Results.Single().GeneratedSources
+            .Where(s => s.HintName.EndsWith(".StandIn.g.cs", StringComparison.Ordinal))
             .ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
     public static string RepoRoot([CallerFilePath] string here = "") =>

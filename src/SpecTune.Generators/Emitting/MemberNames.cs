@@ -6,12 +6,13 @@ namespace SpecTune.Generators.Emitting
     /// <summary>How spec names become C# member names, and which names the generated class already uses.</summary>
     internal static class MemberNames
     {
-        /// <summary>Members of the generated class and its base, <see cref="object"/> included: a group property may not take one of these names.</summary>
+        /// <summary>
+        /// Members the generated class itself declares: a group property may not take one of these names. The base class's
+        /// members (FineTuneModel's and object's) are read from the compilation (CompilationChecks), not listed here.
+        /// </summary>
         public static readonly HashSet<string> Reserved = new HashSet<string>(System.StringComparer.Ordinal)
         {
-            "Spec", "Head", "Base", "Phase", "Enter", "Create", "Load", "Train", "Evaluate", "Predict", "PredictBatch",
-            "Hyperparameters", "Job", "Network", "Groups", "SaveWeights", "LoadWeights",
-            "Dispose", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
+            "Spec", "Head", "Base", "Phase", "Enter", "Create", "Load", "Predict", "PredictBatch", "Hyperparameters",
         };
 
         /// <summary>`head-only` becomes `HeadOnly`, `layer_4` becomes `Layer4`: each run between `-` and `_` is capitalised.</summary>

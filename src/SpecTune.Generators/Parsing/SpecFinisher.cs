@@ -21,10 +21,12 @@ namespace SpecTune.Generators.Parsing
                 all.AddRange(NetworkChecker.Check(spec));
                 all.AddRange(CheckMemberNames(spec));
             }
-            var ordered = all.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.StartOffset).ToEquatableArray();
-            if (spec is null || ordered.Any(d => d.IsError)) return new ParsedSpec(null, ordered);
+            var ordered = DiagnosticLimit.Cap(all.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Span.StartOffset));
+            if (spec is null) return new ParsedSpec(null, ordered);
+            if (ordered.Any(d => d.IsError)) return new ParsedSpec(null, ordered, Skeleton: SkeletonFacts.FromSpec(spec, accessibility));
             var model = new SpecModel(spec with { SourcePath = null, Locations = SourceMap.Empty }, accessibility, NetworkChecker.HasUnclaimedBaseParameters(spec));
-            return new ParsedSpec(model, ordered, new NameSite(model.FullName, spec.SourcePath, spec.Locations.Find("name")));
+            var groups = spec.Groups.Select(g => new MemberSite(g.Name, MemberNames.Pascal(g.Name), spec.Locations.Find("groups." + g.Name + ".$key"))).ToEquatableArray();
+            return new ParsedSpec(model, ordered, new NameSite(model.FullName, spec.SourcePath, spec.Locations.Find("name"), groups));
         }
 
         private static IEnumerable<SpecDiagnostic> CheckMemberNames(FineTuneSpec spec)

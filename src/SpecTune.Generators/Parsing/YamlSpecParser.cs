@@ -14,7 +14,9 @@ namespace SpecTune.Generators.Parsing
             // The reader never throws and runs the checker itself; the finisher adds the architecture and member-name checks.
             var result = SpecYamlReader.Read(text, path);
             cancellation.ThrowIfCancellationRequested();
-            return SpecFinisher.Finish(result.Spec, result.Diagnostics, "public");
+            var parsed = SpecFinisher.Finish(result.Spec, result.Diagnostics, "public");
+            // A spec the reader could not read at all may still name its class on a line of its own.
+            return parsed.Model is null && parsed.Skeleton is null ? parsed with { Skeleton = SkeletonFacts.FromYaml(text) } : parsed;
         }
     }
 }

@@ -22,6 +22,10 @@ public class RobustnessPropertyTests
         "{", "}", "[", "]", ":", ",", "-", "#", "'", "\"", "\n", "\t", " ", "&a", "*a", "!!str", "|", ">", "%", "@", "`", "~", "null",
         "-1", "0", "1e999", "NaN", ".inf", "1.5", "true", "\"16\"", "[]", "{}", "head", "base", "conv1.*", "*", "fc.*", "layer5.*",
         "resnet50", "mlp", "sigmoid", "softmax", "{linear: 0}", "{dropout: 1}", "cosine", "one-cycle", "---", "\u00e9", "\u2028", "\ud800",
+        // Hostile input (issue 16): alias structures, tags, huge and long values, names that must compile.
+        "&r [*r]", "? &k [*k]\n: 1\n", "? [a, b]\n: 1\n", "&s 1e-3", "*s", "*undefined", "!!binary aGVs", "!Shirt", "!!str", "!!int 3",
+        "2147483647", "[65536, 65536]", "{linear: 2147483647}", "record", "file", "required", "scoped", "SpecTune", "FineTuneModel",
+        "predict-row", "job", new string('z', 3000),
     };
 
     private static readonly Gen<Func<string, string>> Mutation = Gen.OneOf(
@@ -83,7 +87,7 @@ public class RobustnessPropertyTests
             Assert.NotEmpty(errors);
             int lines = text.Count(c => c == '\n') + 1;
             Assert.Contains(errors, d => InsideText(d, path, text.Length, lines));
-        }, iter: 2000, threads: -1);
+        }, iter: 2500, threads: -1);
 
         // The generator is not exercised if nearly everything is rejected (or accepted).
         Assert.True(rejected > 200 && accepted > 60, $"rejected {rejected}, accepted {accepted}");

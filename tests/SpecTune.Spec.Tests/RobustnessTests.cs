@@ -48,6 +48,55 @@ public class RobustnessTests
         }
     }
 
+    private static readonly string[] Hostile =
+    {
+        "&r [*r]", "? &k [*k]\n: 1\n", "? {a: 1}\n: 1\n", "&s [1, 2]", "*s", "? *s\n: 1\n", "*nowhere", "!!binary aGVs", "!Shirt ", "!<x:y> ",
+        "!!str ", "2147483647", "[2147483647, 8, 8]", "[65536, 65536]", "{linear: 2147483647}", "record", "file", "scoped", "required",
+        new string('[', 100), new string('q', 100_000), "\t", "\r\n\t",
+    };
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Hostile_fragments_anywhere_never_throw_and_errors_lie_inside_the_text(int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < 40; i++)
+        {
+            var text = random.Next(2) == 0 ? Samples.Full : Samples.Minimal;
+            for (int e = 0; e < 1 + random.Next(3); e++)
+                text = text.Insert(random.Next(text.Length + 1), Hostile[random.Next(Hostile.Length)]);
+
+            var result = SpecYamlReader.Read(text, "hostile.yaml");
+
+            Assert.True(result.Diagnostics.Count <= DiagnosticLimit.MaxPerSpec + 1);
+            foreach (var diagnostic in result.Diagnostics)
+            {
+                AssertInside(text, diagnostic.Span);
+                Assert.Contains("hostile.yaml(", diagnostic.ToString());
+            }
+            Assert.True(result.Spec is not null || result.Diagnostics.Any(d => d.IsError));
+        }
+    }
+
+    [Fact]
+    public void Alias_structures_read_or_are_rejected_never_expanded_without_bound()
+    {
+        // Chains of aliases, each level multiplying the one below: allowed while small, SPT0024 once past the bound.
+        for (int levels = 1; levels <= 8; levels++)
+        {
+            var text = new System.Text.StringBuilder(Samples.Minimal).Append("x0: &x0 [1, 2, 3, 4, 5, 6, 7, 8]\n");
+            for (int i = 1; i < levels; i++)
+                text.Append("x").Append(i).Append(": &x").Append(i).Append(" [").Append(string.Join(", ", Enumerable.Repeat("*x" + (i - 1), 8))).Append("]\n");
+
+            var result = SpecYamlReader.Read(text.ToString(), null);
+
+            // x-keys are unknown keys either way; the bound decides whether SPT0024 comes first.
+            Assert.Null(result.Spec);
+            bool expandsPast = Math.Pow(8, levels) > 10_000;
+            Assert.Equal(expandsPast, result.Diagnostics.Any(d => d.Id == "SPT0024"));
+        }
+    }
+
     private static void AssertInside(string text, SourceSpan span)
     {
         Assert.InRange(span.StartOffset, 0, text.Length);

@@ -17,7 +17,8 @@ public class IncrementalityTests
     {
         Steps.YamlText, Steps.YamlParse, Steps.AttributeParse,
         Steps.Model + ".Yaml", Steps.Model + ".Attribute", Steps.Diagnostics + ".Yaml", Steps.Diagnostics + ".Attribute", Steps.Clashes,
-        Steps.Emit + ".Yaml", Steps.Emit + ".Attribute",
+        Steps.Emit + ".Yaml", Steps.Emit + ".Attribute", Steps.CompilationChecks + ".Yaml", Steps.CompilationChecks + ".Attribute",
+        Steps.Skeleton + ".Yaml", Steps.Skeleton + ".Attribute",
     };
 
     private static GeneratorDriver FirstRun(out Compilation compilation, params AdditionalText[] files)

@@ -37,6 +37,17 @@ public class HostileYamlTests
         Assert.Equal(Samples.Position(yaml, "*g"), Samples.Display(diagnostic.Span));
     }
 
+    [Fact]
+    public void An_anchor_defined_again_names_the_later_node_so_the_alias_is_not_recursive()
+    {
+        var yaml = Samples.Minimal + "extra: &a [ &a 1, *a ]\n";
+
+        var result = SpecYamlReader.Read(yaml, null);
+
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "SPT0021");
+        Assert.Contains(result.Diagnostics, d => d.Id == "SPT0004");
+    }
+
     private static string Bomb(string use)
     {
         var text = new System.Text.StringBuilder("spectune: 1\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");

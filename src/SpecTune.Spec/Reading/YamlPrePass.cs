@@ -166,7 +166,7 @@ namespace SpecTune.Spec
                     case Scalar scalar:
                         CheckTag(scalar);
                         Add(1, 0);
-                        if (!scalar.Anchor.IsEmpty) _anchors[scalar.Anchor.Value] = new AnchorInfo { Size = 1 };
+                        if (!scalar.Anchor.IsEmpty) Define(scalar.Anchor.Value, new AnchorInfo { Size = 1 });
                         break;
                     case AnchorAlias alias:
                         VisitAlias(alias);
@@ -196,6 +196,7 @@ namespace SpecTune.Spec
                     _depthReported = true;
                     _context.Report(SpecDiagnostics.NestingTooDeep, Span(node), MaxDepth);
                 }
+                if (!node.Anchor.IsEmpty) Supersede(node.Anchor.Value);
                 _frames.Add(new Frame(isMapping, flow, node.Anchor.IsEmpty ? null : node.Anchor.Value, node.Start, depth));
                 _sizes.Add(1);
                 _heights.Add(0);
@@ -256,6 +257,23 @@ namespace SpecTune.Spec
                     _context.Report(SpecDiagnostics.NestingTooDeep, Span(alias), MaxDepth);
                 }
                 Add(Math.Min(anchor.Size, MaxAliasExpansion + 1L), anchor.IsCollection ? anchor.Height + 1 : 0);
+            }
+
+            /// <summary>An anchor defined again names the later node from here on (YAML's rule), even inside the earlier one.</summary>
+            private void Define(string name, AnchorInfo anchor)
+            {
+                Supersede(name);
+                _anchors[name] = anchor;
+            }
+
+            private void Supersede(string name)
+            {
+                _anchors.Remove(name);
+                for (int i = 0; i < _frames.Count; i++)
+                {
+                    var frame = _frames[i];
+                    if (frame.Anchor == name) _frames[i] = new Frame(frame.IsMapping, frame.Flow, null, frame.Start, frame.Depth);
+                }
             }
 
             /// <summary>True when the next value of the innermost mapping is a key.</summary>

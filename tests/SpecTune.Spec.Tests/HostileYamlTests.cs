@@ -218,12 +218,17 @@ public class HostileYamlTests
     }
 
     [Fact]
-    public void A_very_long_misspelt_value_gets_no_suggestion_and_no_quadratic_work()
+    public void Two_very_long_names_get_no_suggestion_and_no_distance_matrix()
     {
-        var yaml = Samples.Replace(Samples.Minimal, "task: multiclass-classification", "task: " + new string('q', 200_000));
+        // An unknown group is compared with the declared ones; two 100,000-letter names once needed a 10^10-cell matrix.
+        // (An explicit '?' key: YAML limits implicit keys to 1024 characters.)
+        var declared = new string('a', 100_000);
+        var misspelt = new string('a', 99_999) + "b";
+        var yaml = Samples.Replace(Samples.Minimal, "phases:\n  - { name: all, epochs: 1, train: [head] }",
+            "groups:\n  ? " + declared + "\n  : [\"layers.*\"]\nphases:\n  - { name: all, epochs: 1, train: [head, " + misspelt + "] }");
         long before = GC.GetAllocatedBytesForCurrentThread();
 
-        var diagnostic = Only(yaml, "SPT0008");
+        var diagnostic = Only(yaml, "SPT0105");
 
         Assert.DoesNotContain("did you mean", diagnostic.Message);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 200_000_000, "the reader allocated a distance matrix");

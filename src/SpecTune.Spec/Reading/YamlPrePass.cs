@@ -112,13 +112,9 @@ namespace SpecTune.Spec
             }
 
             public bool IsMapping { get; }
-
             public bool Flow { get; }
-
             public string? Anchor { get; }
-
             public Mark Start { get; }
-
             /// <summary>Nesting depth of this collection (1 for the root), aliases expanded.</summary>
             public int Depth { get; }
         }
@@ -127,10 +123,8 @@ namespace SpecTune.Spec
         {
             /// <summary>Values the anchored node holds, itself included, aliases expanded.</summary>
             public long Size;
-
             /// <summary>How deep the anchored node nests below itself (0 for a scalar).</summary>
             public int Height;
-
             public bool IsCollection;
         }
 
@@ -143,9 +137,8 @@ namespace SpecTune.Spec
             private readonly List<int> _heights = new List<int>();
             private readonly List<int> _entries = new List<int>();
             private readonly Dictionary<string, AnchorInfo> _anchors = new Dictionary<string, AnchorInfo>(StringComparer.Ordinal);
-            private long _expanded;
-            private bool _expansionReported;
-            private bool _depthReported;
+            private long _expanded; // values added by aliases so far
+            private bool _expansionReported, _depthReported;
 
             public Pass(ReadContext context) => _context = context;
 

@@ -101,6 +101,22 @@ public class HostileSpecTests
     }
 
     [Fact]
+    public void An_attribute_group_that_would_hide_a_base_class_member_is_SPT0125_at_its_attribute()
+    {
+        var source = AttributeTwinTests.ShirtsTwin.Replace("[Group(\"body\"", "[Group(\"predict-row\"")
+            .Replace("\"head\", \"body\", \"stem\"", "\"head\", \"predict-row\", \"stem\"")
+            .Replace("[LearningRate(\"unfreeze\", \"body\"", "[LearningRate(\"unfreeze\", \"predict-row\"");
+
+        var (spt, errors, result) = Build(null, source);
+
+        var diagnostic = Assert.Single(spt, d => d.Id == "SPT0125");
+        Assert.Equal("/src/User0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(LineOf(source, "[Group(\"predict-row\""), Position(diagnostic).Line);
+        Assert.Empty(Harness.ModelSources(result));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public void A_user_member_with_a_group_name_is_SPT0125_at_the_group_not_CS0102()
     {
         const string user = "namespace SpecTune.Examples { public partial class ShirtClassifier { public int Body => 1; } }";

@@ -237,8 +237,7 @@ namespace SpecTune.Generators.Emitting
             foreach (var p in spec.Phases)
             {
                 // The same rule as the runtime's PhasePlanner: a group's own rate, else the phase's, else the optimizer's.
-                var phaseRate = p.LearningRates.FirstOrDefault(r => r.Group is null)?.LearningRate ?? o.LearningRate;
-                var rates = p.Train.Distinct().Select(g => (g, p.LearningRates.FirstOrDefault(r => r.Group == g)?.LearningRate ?? phaseRate));
+                var rates = p.Train.Distinct().Select(g => (g, LearningRates.RateOf(p, o, g)));
                 w.Line("new global::SpecTune.PhaseHyperparameters<Phase>(Phase." + MemberNames.Pascal(p.Name) + ", " + CSharpLiteral.Int(p.Epochs)
                     + ", new global::System.Collections.Generic.Dictionary<string, double> { "
                     + string.Join(", ", rates.Select(r => "[" + CSharpLiteral.String(r.g) + "] = " + CSharpLiteral.Double(r.Item2))) + " }, "

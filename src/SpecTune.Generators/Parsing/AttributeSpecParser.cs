@@ -200,12 +200,12 @@ namespace SpecTune.Generators.Parsing
 
                 var input = IntArray(fineTune, "Input", "base.input");
                 if (input.IsEmpty && fineTune.Named("Input") is null) Missing("base.input", "Input", "[FineTune]", fineTune);
-                var task = Enum(fineTune, "Task", "task", SpecNames.Tasks, required: true) ?? TaskKind.MulticlassClassification;
-                var loss = Enum(fineTune, "Loss", "loss", SpecNames.Losses, required: true) ?? LossKind.CrossEntropy;
+                var task = Enum(fineTune, "Task", "task", SpecNames.Tasks, required: true) ?? SpecDefaults.Task;
+                var loss = Enum(fineTune, "Loss", "loss", SpecNames.Losses, required: true) ?? SpecDefaults.Loss;
                 var l2 = Double(fineTune, "L2Sp", "regularization.l2-sp");
 
                 return new FineTuneSpec(
-                    Version: 1,
+                    Version: SpecDefaults.Version,
                     Name: symbol.Name,
                     Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
                     Base: new BaseSpec(
@@ -213,25 +213,25 @@ namespace SpecTune.Generators.Parsing
                         Weights: String(fineTune, "Weights", "base.weights"),
                         Input: input,
                         Hidden: IntArray(fineTune, "Hidden", "base.hidden"),
-                        Strict: Bool(fineTune, "Strict", "base.strict") ?? true),
+                        Strict: Bool(fineTune, "Strict", "base.strict") ?? SpecDefaults.Strict),
                     Groups: groups,
                     Head: head,
                     Task: task,
                     Data: data,
-                    Loss: new LossSpec(loss, Double(fineTune, "LabelSmoothing", "loss.label-smoothing") ?? 0),
+                    Loss: new LossSpec(loss, Double(fineTune, "LabelSmoothing", "loss.label-smoothing") ?? SpecDefaults.LabelSmoothing),
                     Metrics: Strings(fineTune, "Metrics", "metrics").Select((m, i) => EnumValue(m, "metrics[" + i + "]", SpecNames.Metrics, fineTune.NamedElement("Metrics", i)))
                         .Where(m => m is not null).Select(m => m!.Value).ToEquatableArray(),
                     Optimizer: optimizer,
                     Phases: phases,
                     EarlyStopping: early,
                     Regularization: l2 is null ? null : new RegularizationSpec(l2.Value),
-                    Seed: Int(fineTune, "Seed", "seed") ?? 0,
+                    Seed: Int(fineTune, "Seed", "seed") ?? SpecDefaults.Seed,
                     Output: String(fineTune, "Output", "output"),
                     Checkpoints: String(fineTune, "Checkpoints", "checkpoints"),
                     MetricsLog: String(fineTune, "MetricsLog", "metrics-log"),
-                    Device: String(fineTune, "Device", "device") ?? "cpu",
+                    Device: String(fineTune, "Device", "device") ?? SpecDefaults.Device,
                     Threads: Int(fineTune, "Threads", "threads"),
-                    BatchNorm: Enum(fineTune, "BatchNorm", "batch-norm", SpecNames.BatchNormPolicies) ?? BatchNormPolicy.FreezeAll,
+                    BatchNorm: Enum(fineTune, "BatchNorm", "batch-norm", SpecNames.BatchNormPolicies) ?? SpecDefaults.BatchNorm,
                     SourcePath: Path,
                     Locations: new SourceMap(_locations.ToEquatableArray()));
             }
@@ -302,7 +302,7 @@ namespace SpecTune.Generators.Parsing
                 if (attrs.Count == 0)
                 {
                     Missing("data", "[Data(...)]", "a [FineTune] class", fineTune);
-                    return new DataSpec(DataFormat.Idx, new DataSourceSpec("", null), null, null, 32, true, EquatableArray<int>.Empty, null, TransformSpec.None, 2);
+                    return new DataSpec(DataFormat.Idx, new DataSourceSpec("", null), null, null, SpecDefaults.BatchSize, SpecDefaults.Shuffle, EquatableArray<int>.Empty, null, TransformSpec.None, SpecDefaults.Prefetch);
                 }
                 var a = attrs[0];
                 Record("data", a.Syntax);
@@ -328,8 +328,8 @@ namespace SpecTune.Generators.Parsing
                     Train: train,
                     Valid: validPath is null ? null : new DataSourceSpec(validPath, validLabels),
                     Split: Double(a, "Split", "data.split"),
-                    BatchSize: Int(a, "BatchSize", "data.batch-size") ?? 32,
-                    Shuffle: Bool(a, "Shuffle", "data.shuffle") ?? true,
+                    BatchSize: Int(a, "BatchSize", "data.batch-size") ?? SpecDefaults.BatchSize,
+                    Shuffle: Bool(a, "Shuffle", "data.shuffle") ?? SpecDefaults.Shuffle,
                     Classes: IntArray(a, "Classes", "data.classes"),
                     LabelColumn: String(a, "LabelColumn", "data.label-column"),
                     Transforms: new TransformSpec(
@@ -337,14 +337,14 @@ namespace SpecTune.Generators.Parsing
                         Int(a, "Channels", "data.transforms.channels"),
                         Double(a, "Scale", "data.transforms.scale"),
                         mean, std,
-                        Bool(a, "RandomFlip", "data.transforms.random-flip") ?? false,
-                        Int(a, "RandomCrop", "data.transforms.random-crop") ?? 0),
-                    Prefetch: Int(a, "Prefetch", "data.prefetch") ?? 2);
+                        Bool(a, "RandomFlip", "data.transforms.random-flip") ?? SpecDefaults.RandomFlip,
+                        Int(a, "RandomCrop", "data.transforms.random-crop") ?? SpecDefaults.RandomCrop),
+                    Prefetch: Int(a, "Prefetch", "data.prefetch") ?? SpecDefaults.Prefetch);
             }
 
             private OptimizerSpec ReadOptimizer(List<Attr> attrs, Attr fineTune)
             {
-                var fallback = new OptimizerSpec(OptimizerKind.Adam, 0, 0, 0, false, 0.9, 0.999, 1e-8, null);
+                var fallback = new OptimizerSpec(SpecDefaults.Optimizer, 0, SpecDefaults.WeightDecay, SpecDefaults.Momentum, SpecDefaults.Nesterov, SpecDefaults.Beta1, SpecDefaults.Beta2, SpecDefaults.Epsilon, null);
                 if (attrs.Count == 0)
                 {
                     Missing("optimizer.lr", "[Optimizer(...)]", "a [FineTune] class", fineTune);
@@ -362,12 +362,12 @@ namespace SpecTune.Generators.Parsing
                 return new OptimizerSpec(
                     Kind: kind.Value,
                     LearningRate: a.Data.ConstructorArguments[1].Value is double lr ? lr : 0,
-                    WeightDecay: Double(a, "WeightDecay", "optimizer.weight-decay") ?? 0,
-                    Momentum: Double(a, "Momentum", "optimizer.momentum") ?? 0,
-                    Nesterov: Bool(a, "Nesterov", "optimizer.nesterov") ?? false,
-                    Beta1: Double(a, "Beta1", "optimizer.betas[0]") ?? 0.9,
-                    Beta2: Double(a, "Beta2", "optimizer.betas[1]") ?? 0.999,
-                    Epsilon: Double(a, "Eps", "optimizer.eps") ?? 1e-8,
+                    WeightDecay: Double(a, "WeightDecay", "optimizer.weight-decay") ?? SpecDefaults.WeightDecay,
+                    Momentum: Double(a, "Momentum", "optimizer.momentum") ?? SpecDefaults.Momentum,
+                    Nesterov: Bool(a, "Nesterov", "optimizer.nesterov") ?? SpecDefaults.Nesterov,
+                    Beta1: Double(a, "Beta1", "optimizer.betas[0]") ?? SpecDefaults.Beta1,
+                    Beta2: Double(a, "Beta2", "optimizer.betas[1]") ?? SpecDefaults.Beta2,
+                    Epsilon: Double(a, "Eps", "optimizer.eps") ?? SpecDefaults.Epsilon,
                     GradientClip: Double(a, "GradClip", "optimizer.grad-clip"));
             }
 
@@ -416,7 +416,7 @@ namespace SpecTune.Generators.Parsing
             {
                 var defaults = ScheduleSpec.Constant;
                 Record(path, a.NamedSyntax("Schedule"));
-                var kind = Enum(a, "Schedule", path, SpecNames.Schedules) ?? ScheduleKind.Constant;
+                var kind = Enum(a, "Schedule", path, SpecNames.Schedules) ?? SpecDefaults.Schedule;
                 var allowed = new List<string> { "WarmupSteps", "WarmupRatio" };
                 if (kind == ScheduleKind.Step) allowed.AddRange(new[] { "StepSize", "Gamma" });
                 if (kind == ScheduleKind.Cosine || kind == ScheduleKind.OneCycle) allowed.Add("MinLrFactor");
@@ -438,11 +438,11 @@ namespace SpecTune.Generators.Parsing
             {
                 Record("early-stopping", a.Syntax);
                 return new EarlyStoppingSpec(
-                    Monitor: String(a, "Monitor", "early-stopping.monitor") ?? "val-loss",
+                    Monitor: String(a, "Monitor", "early-stopping.monitor") ?? SpecDefaults.Monitor,
                     Mode: Enum(a, "Mode", "early-stopping.mode", SpecNames.MonitorModes),
-                    Patience: Int(a, "Patience", "early-stopping.patience") ?? 3,
-                    MinDelta: Double(a, "MinDelta", "early-stopping.min-delta") ?? 0,
-                    RestoreBest: Bool(a, "RestoreBest", "early-stopping.restore-best") ?? true);
+                    Patience: Int(a, "Patience", "early-stopping.patience") ?? SpecDefaults.Patience,
+                    MinDelta: Double(a, "MinDelta", "early-stopping.min-delta") ?? SpecDefaults.MinDelta,
+                    RestoreBest: Bool(a, "RestoreBest", "early-stopping.restore-best") ?? SpecDefaults.RestoreBest);
             }
 
             private void Missing(string specPath, string argument, string where, Attr at) =>

@@ -12,10 +12,10 @@ namespace SpecTune.Freezing;
 public sealed class ParameterGroups
 {
     /// <summary>The name of the new head's group.</summary>
-    public const string HeadGroup = "head";
+    public const string HeadGroup = GroupResolution.HeadGroup;
 
     /// <summary>The name of the group of base parameters no spec group claims.</summary>
-    public const string ImplicitBaseGroup = "base";
+    public const string ImplicitBaseGroup = GroupResolution.ImplicitBaseGroup;
 
     private readonly Dictionary<string, ParameterGroup> _byName;
 
@@ -42,61 +42,27 @@ public sealed class ParameterGroups
         All.First(g => g.Parameters.Any(p => p.Key == parameterName));
 
     /// <summary>
-    /// Resolves the spec's groups against <paramref name="network"/>. Every pattern must match at least one
-    /// parameter on its own, no parameter may be claimed by two groups, and head parameters belong to `head`.
+    /// Resolves the spec's groups against <paramref name="network"/> by the rule the checker applies at compile time
+    /// (<see cref="GroupResolution"/>): every pattern must match at least one parameter on its own, no parameter may be
+    /// claimed by two groups, and head parameters belong to `head`.
     /// </summary>
     /// <exception cref="SpecException">With one diagnostic per problem, located at the offending pattern.</exception>
     public static ParameterGroups Resolve(FineTuneNetwork network, FineTuneSpec spec)
     {
-        var parameters = network.named_parameters().Select(t => KeyValuePair.Create(t.name, t.parameter)).ToList();
-        var headPrefix = network.HeadSlot + ".";
-        var claims = new Dictionary<string, string>(StringComparer.Ordinal);
-        var members = spec.Groups.ToDictionary(g => g.Name, _ => new List<KeyValuePair<string, Parameter>>());
-        var problems = new List<SpecDiagnostic>();
-
-        for (int g = 0; g < spec.Groups.Count; g++)
-        {
-            var group = spec.Groups[g];
-            if (group.Name is HeadGroup or ImplicitBaseGroup)
-            {
-                problems.Add(SpecDiagnostics.ReservedGroup.Create(spec.SourcePath, spec.Locations.Find($"groups.{group.Name}.$key"), group.Name));
-                continue;
-            }
-            for (int p = 0; p < group.Patterns.Count; p++)
-            {
-                var glob = new GlobPattern(group.Patterns[p]);
-                var matched = parameters.Where(kv => glob.IsMatch(kv.Key)).ToList();
-                var location = $"groups.{group.Name}[{p}]";
-                if (matched.Count == 0)
-                {
-                    problems.Add(SpecDiagnostics.PatternMatchesNothing.Create(spec.SourcePath, spec.Locations.Find(location),
-                        glob.Pattern, group.Name, spec.Base.Onnx is { } onnx ? Path.GetFileName(onnx) : spec.Base.Architecture, Examples(parameters)));
-                    continue;
-                }
-                var intoHead = matched.Where(kv => kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)).Select(kv => kv.Key).ToList();
-                if (intoHead.Count > 0)
-                    problems.Add(SpecDiagnostics.PatternMatchesHead.Create(spec.SourcePath, spec.Locations.Find(location), glob.Pattern, group.Name, intoHead[0]));
-                foreach (var kv in matched.Where(kv => !kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)))
-                {
-                    if (claims.TryGetValue(kv.Key, out var owner) && owner != group.Name)
-                        problems.Add(SpecDiagnostics.ParameterClaimedTwice.Create(spec.SourcePath, spec.Locations.Find(location), kv.Key, owner, group.Name));
-                    else if (!claims.ContainsKey(kv.Key))
-                    {
-                        claims[kv.Key] = group.Name;
-                        members[group.Name].Add(kv);
-                    }
-                }
-            }
-        }
+        var parameters = network.named_parameters().ToDictionary(t => t.name, t => t.parameter, StringComparer.Ordinal);
+        var names = network.named_parameters().Select(t => t.name).ToList();
+        var baseName = spec.Base.Onnx is { } onnx ? Path.GetFileName(onnx) : spec.Base.Architecture;
+        var resolution = GroupResolution.Resolve(spec, names, network.HeadSlot, baseName);
+        var problems = spec.Groups.Where(g => g.Name is HeadGroup or ImplicitBaseGroup)
+            .Select(g => SpecDiagnostics.ReservedGroup.Create(spec.SourcePath, spec.Locations.Find($"groups.{g.Name}.$key"), g.Name))
+            .Concat(resolution.Problems).ToList();
         if (problems.Count > 0) throw new SpecException(problems);
 
-        var groups = spec.Groups.Select(g => new ParameterGroup(g.Name, members[g.Name])).ToList();
-        var unclaimed = parameters.Where(kv => !kv.Key.StartsWith(headPrefix, StringComparison.Ordinal) && !claims.ContainsKey(kv.Key)).ToList();
-        if (unclaimed.Count > 0) groups.Add(new ParameterGroup(ImplicitBaseGroup, unclaimed));
-        groups.Add(new ParameterGroup(HeadGroup, parameters.Where(kv => kv.Key.StartsWith(headPrefix, StringComparison.Ordinal)).ToList()));
+        List<KeyValuePair<string, Parameter>> Of(IEnumerable<string> owned) => owned.Select(n => KeyValuePair.Create(n, parameters[n])).ToList();
+        var groups = spec.Groups.Select(g => new ParameterGroup(g.Name, Of(resolution.Members[g.Name]))).ToList();
+        if (resolution.Unclaimed.Count > 0) groups.Add(new ParameterGroup(ImplicitBaseGroup, Of(resolution.Unclaimed)));
+        groups.Add(new ParameterGroup(HeadGroup, Of(resolution.Head)));
         return new ParameterGroups(groups);
     }
 
-    private static string Examples(List<KeyValuePair<string, Parameter>> parameters) =>
-        string.Join(", ", parameters.Take(3).Select(p => p.Key)) + (parameters.Count > 3 ? ", ..." : "");
 }

@@ -35,24 +35,22 @@ public abstract class LossFunction
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Kind != LossKind.CrossEntropy && spec.LabelSmoothing != 0)
             throw new ArgumentException($"label-smoothing applies to cross-entropy only, not {Display(spec.Kind)}.", nameof(spec));
-        if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing <= 1))
-            throw new ArgumentException($"label-smoothing must be in [0, 1], not {spec.LabelSmoothing}.", nameof(spec));
+        if (!ValueRanges.LabelSmoothing.Contains(spec.LabelSmoothing))
+            throw new ArgumentException($"label-smoothing must be {ValueRanges.LabelSmoothing.Describe()}, not {spec.LabelSmoothing}.", nameof(spec));
+        // The checker's rule (SPT0130): one loss per task.
+        if (!TaskRules.LossFits(spec.Kind, task)) throw Mismatch(spec.Kind, task);
 
         switch (spec.Kind)
         {
             case LossKind.CrossEntropy:
-                // A two-unit head trained with cross-entropy is a valid binary classifier, so binary tasks may use it.
-                if (task == TaskKind.Regression) throw Mismatch(spec.Kind, task);
                 if (lastHeadLayer == HeadLayerKind.Sigmoid)
                     throw new ArgumentException("cross-entropy needs logits or softmax probabilities, but the head ends in sigmoid; use binary-cross-entropy or end the head in softmax.", nameof(lastHeadLayer));
                 return new CrossEntropyLoss(task, lastHeadLayer == HeadLayerKind.Softmax, spec.LabelSmoothing);
             case LossKind.BinaryCrossEntropy:
-                if (task != TaskKind.BinaryClassification) throw Mismatch(spec.Kind, task);
                 if (lastHeadLayer == HeadLayerKind.Softmax)
                     throw new ArgumentException("binary-cross-entropy needs one logit or sigmoid probability per sample, but the head ends in softmax.", nameof(lastHeadLayer));
                 return new BinaryCrossEntropyLoss(lastHeadLayer == HeadLayerKind.Sigmoid);
             case LossKind.Mse:
-                if (task != TaskKind.Regression) throw Mismatch(spec.Kind, task);
                 return new MseLoss();
             default:
                 throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "Unknown loss kind.");

@@ -6,7 +6,7 @@ namespace SpecTune.Models;
 public static class ModelZoo
 {
     /// <summary>Zoo entry names.</summary>
-    public static IReadOnlyList<string> Architectures { get; } = new[] { "mlp", "cnn", "resnet18", "resnet34", "resnet50" };
+    public static IReadOnlyList<string> Architectures => ArchitectureCatalog.Names;
 
     /// <summary>
     /// Builds the base architecture for samples of <paramref name="sampleShape"/> with the spec's new head in

@@ -17,9 +17,9 @@ namespace SpecTune.Spec
              from metric in new[] { "loss", "accuracy", "precision", "recall", "f1" }
              select split + "-" + metric).ToArray();
 
-        private static readonly Regex MonitorPattern = new Regex("^(train|val)-(loss|accuracy|precision|recall|f1)$", RegexOptions.CultureInvariant);
-        private static readonly Regex DevicePattern = new Regex("^(cpu|cuda|cuda:[0-9]+)$", RegexOptions.CultureInvariant);
-        private static readonly Regex NamePattern = new Regex("^[A-Za-z][A-Za-z0-9_-]*$", RegexOptions.CultureInvariant);
+        private static readonly Regex MonitorPattern = new Regex(SpecGrammar.MonitorPattern, RegexOptions.CultureInvariant);
+        private static readonly Regex DevicePattern = new Regex(SpecGrammar.DevicePattern, RegexOptions.CultureInvariant);
+        private static readonly Regex NamePattern = new Regex(SpecGrammar.NamePattern, RegexOptions.CultureInvariant);
 
         /// <summary>Checks <paramref name="spec"/>; the result is empty when it is sound.</summary>
         public static EquatableArray<SpecDiagnostic> Check(FineTuneSpec spec) => Check(spec, null).ToEquatableArray();
@@ -79,9 +79,9 @@ namespace SpecTune.Spec
                     Report(SpecDiagnostics.BaseSourceNotOne, hasOnnx ? "base.onnx" : "base", hasOnnx ? "both are given" : "neither is given");
                 else if (!hasOnnx && _spec.Base.CutAt is not null)
                     Report(SpecDiagnostics.CutAtWithoutOnnx, "base.cut-at");
-                if (hasArchitecture && Array.IndexOf(SpecNames.Architectures, architecture) < 0)
-                    Report(SpecDiagnostics.UnknownArchitecture, "base.architecture", architecture, string.Join(", ", SpecNames.Architectures),
-                        SpecDiagnostics.DidYouMeanSuffix(architecture, SpecNames.Architectures));
+                if (hasArchitecture && Array.IndexOf(ArchitectureCatalog.Names, architecture) < 0)
+                    Report(SpecDiagnostics.UnknownArchitecture, "base.architecture", architecture, string.Join(", ", ArchitectureCatalog.Names),
+                        SpecDiagnostics.DidYouMeanSuffix(architecture, ArchitectureCatalog.Names));
                 if (_spec.Base.Input.IsEmpty)
                     Report(SpecDiagnostics.OutOfRange, "base.input", "base.input", "a non-empty list of sizes", "empty");
                 PositiveItems(_spec.Base.Input, "base.input");
@@ -109,8 +109,8 @@ namespace SpecTune.Spec
                     var layer = layers[i];
                     if (layer.Kind == HeadLayerKind.Linear && layer.Units is { } units && units <= 0)
                         Report(SpecDiagnostics.NotPositive, $"head.layers[{i}]", "linear", units);
-                    if (layer.Kind == HeadLayerKind.Dropout && layer.Rate is { } rate && (rate < 0 || rate >= 1))
-                        Report(SpecDiagnostics.OutOfRange, $"head.layers[{i}]", "dropout", "at least 0 and below 1", rate);
+                    if (layer.Kind == HeadLayerKind.Dropout && layer.Rate is { } rate && !ValueRanges.Dropout.Contains(rate))
+                        Report(SpecDiagnostics.OutOfRange, $"head.layers[{i}]", "dropout", ValueRanges.Dropout.Describe(), rate);
                 }
                 if (!Known("head.layers")) return;
                 if (!layers.Any(l => l.Kind == HeadLayerKind.Linear)) Report(SpecDiagnostics.HeadWithoutLinear, "head.layers");
@@ -120,18 +120,13 @@ namespace SpecTune.Spec
             {
                 if (!Known("task")) return;
                 var task = _spec.Task;
-                var expected = task switch
-                {
-                    TaskKind.BinaryClassification => LossKind.BinaryCrossEntropy,
-                    TaskKind.MulticlassClassification => LossKind.CrossEntropy,
-                    _ => LossKind.Mse,
-                };
-                if (Known("loss") && _spec.Loss.Kind != expected)
+                var expected = TaskRules.LossFor(task);
+                if (Known("loss") && !TaskRules.LossFits(_spec.Loss.Kind, task))
                     Report(SpecDiagnostics.LossDoesNotFitTask, "loss",
                         SpecNames.Losses.NameOf(_spec.Loss.Kind), SpecNames.Tasks.NameOf(task), SpecNames.Losses.NameOf(expected));
                 var smoothing = _spec.Loss.LabelSmoothing;
-                if (smoothing < 0 || smoothing >= 1)
-                    Report(SpecDiagnostics.OutOfRange, "loss.label-smoothing", "label-smoothing", "at least 0 and below 1", smoothing);
+                if (!ValueRanges.LabelSmoothing.Contains(smoothing))
+                    Report(SpecDiagnostics.OutOfRange, "loss.label-smoothing", "label-smoothing", ValueRanges.LabelSmoothing.Describe(), smoothing);
 
                 if (task == TaskKind.Regression)
                     for (int i = 0; i < _spec.Metrics.Count; i++)

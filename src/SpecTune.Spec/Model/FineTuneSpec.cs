@@ -59,7 +59,7 @@ namespace SpecTune.Spec
         /// from that cache where it is safe (see docs/runtime.md); false always runs the whole network. Default true.
         /// An init-only member rather than a constructor parameter so that existing front ends keep compiling.
         /// </summary>
-        public bool FeatureCache { get; init; } = true;
+        public bool FeatureCache { get; init; } = SpecDefaults.FeatureCache;
     }
 
     /// <summary>The pretrained network.</summary>
@@ -149,7 +149,7 @@ namespace SpecTune.Spec
         int RandomCrop)
     {
         public static TransformSpec None { get; } = new TransformSpec(
-            EquatableArray<int>.Empty, null, null, EquatableArray<double>.Empty, EquatableArray<double>.Empty, false, 0);
+            EquatableArray<int>.Empty, null, null, EquatableArray<double>.Empty, EquatableArray<double>.Empty, SpecDefaults.RandomFlip, SpecDefaults.RandomCrop);
     }
 
     /// <summary>`loss:` — a name, or a mapping with options.</summary>
@@ -224,7 +224,8 @@ namespace SpecTune.Spec
         double? WarmupRatio,
         double PctStart)
     {
-        public static ScheduleSpec Constant { get; } = new ScheduleSpec(ScheduleKind.Constant, 1, 0.1, 0.0, null, null, 0.3);
+        public static ScheduleSpec Constant { get; } = new ScheduleSpec(
+            SpecDefaults.Schedule, SpecDefaults.StepSize, SpecDefaults.Gamma, SpecDefaults.MinLearningRateFactor, null, null, SpecDefaults.PctStart);
     }
 
     public enum ScheduleKind { Constant, Step, Cosine, OneCycle }

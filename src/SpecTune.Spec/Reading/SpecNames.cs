@@ -34,8 +34,5 @@ namespace SpecTune.Spec
         public static NameTable<HeadLayerKind> BareLayers { get; } = new NameTable<HeadLayerKind>(
             ("relu", HeadLayerKind.Relu), ("gelu", HeadLayerKind.Gelu), ("sigmoid", HeadLayerKind.Sigmoid),
             ("softmax", HeadLayerKind.Softmax), ("batchnorm", HeadLayerKind.BatchNorm), ("dropout", HeadLayerKind.Dropout));
-
-        /// <summary>The base architectures of the model zoo.</summary>
-        public static string[] Architectures { get; } = { "mlp", "cnn", "resnet18", "resnet34", "resnet50" };
     }
 }

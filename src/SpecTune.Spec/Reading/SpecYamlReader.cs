@@ -14,13 +14,6 @@ namespace SpecTune.Spec
     /// </summary>
     public static class SpecYamlReader
     {
-        private static readonly string[] RootKeys =
-        {
-            "spectune", "name", "namespace", "base", "groups", "head", "task", "data", "loss", "metrics", "optimizer", "phases",
-            "early-stopping", "regularization", "seed", "output", "checkpoints", "metrics-log", "device", "threads", "batch-norm",
-            "feature-cache",
-        };
-
         /// <summary>Reads and checks a spec.</summary>
         /// <param name="yamlText">The YAML text.</param>
         /// <param name="path">The file's path, for diagnostics and <see cref="FineTuneSpec.SourcePath"/>; null when there is no file.</param>
@@ -110,22 +103,22 @@ namespace SpecTune.Spec
         private static FineTuneSpec ReadSpec(ReadContext context, YamlMappingNode root)
         {
             context.Record("", root);
-            var m = new MappingReader(context, root, "", null, RootKeys);
+            var m = new MappingReader(context, root, "", null, SpecGrammar.KeyNames(""));
 
             var version = m.Int("spectune", required: true);
-            if (version is not null && version != 1)
+            if (version is not null && version != SpecDefaults.Version)
                 context.Fail("spectune", SpecDiagnostics.UnsupportedVersion, m.ValueSpan("spectune"), version);
 
             // Read before the spec is built: its source map is taken when the constructor's arguments are evaluated.
-            var featureCache = m.Bool("feature-cache") ?? true;
+            var featureCache = m.Bool("feature-cache") ?? SpecDefaults.FeatureCache;
             return new FineTuneSpec(
-                Version: version ?? 1,
+                Version: version ?? SpecDefaults.Version,
                 Name: m.String("name", required: true) ?? "",
                 Namespace: m.String("namespace"),
                 Base: ReadBase(context, m),
                 Groups: ReadGroups(context, m),
                 Head: ReadHead(context, m),
-                Task: m.Enum("task", SpecNames.Tasks, required: true) ?? TaskKind.MulticlassClassification,
+                Task: m.Enum("task", SpecNames.Tasks, required: true) ?? SpecDefaults.Task,
                 Data: ReadData(context, m),
                 Loss: ReadLoss(context, m),
                 Metrics: ReadMetrics(context, m.Optional("metrics"), "metrics", "a list of metric names",
@@ -134,13 +127,13 @@ namespace SpecTune.Spec
                 Phases: ReadPhases(context, m),
                 EarlyStopping: ReadEarlyStopping(m),
                 Regularization: ReadRegularization(m),
-                Seed: m.Int("seed") ?? 0,
+                Seed: m.Int("seed") ?? SpecDefaults.Seed,
                 Output: m.String("output"),
                 Checkpoints: m.String("checkpoints"),
                 MetricsLog: m.String("metrics-log"),
-                Device: m.String("device") ?? "cpu",
+                Device: m.String("device") ?? SpecDefaults.Device,
                 Threads: m.Int("threads"),
-                BatchNorm: m.Enum("batch-norm", SpecNames.BatchNormPolicies) ?? BatchNormPolicy.FreezeAll,
+                BatchNorm: m.Enum("batch-norm", SpecNames.BatchNormPolicies) ?? SpecDefaults.BatchNorm,
                 SourcePath: context.Path,
                 Locations: new SourceMap(context.Locations.ToEquatableArray()))
             {
@@ -150,15 +143,15 @@ namespace SpecTune.Spec
 
         private static BaseSpec ReadBase(ReadContext context, MappingReader root)
         {
-            var m = root.Mapping("base", required: true, "architecture", "onnx", "cut-at", "weights", "input", "hidden", "strict", "rename");
-            if (m is null) return new BaseSpec("", null, EquatableArray<int>.Empty, EquatableArray<int>.Empty, true);
+            var m = root.Mapping("base", required: true, SpecGrammar.KeyNames("base"));
+            if (m is null) return new BaseSpec("", null, EquatableArray<int>.Empty, EquatableArray<int>.Empty, SpecDefaults.Strict);
             // architecture and onnx are alternatives; the checker reports none or both (SPT0140).
             return new BaseSpec(
                 Architecture: m.String("architecture") ?? "",
                 Weights: m.String("weights"),
                 Input: m.IntList("input", required: true),
                 Hidden: m.IntList("hidden"),
-                Strict: m.Bool("strict") ?? true,
+                Strict: m.Bool("strict") ?? SpecDefaults.Strict,
                 Onnx: m.String("onnx"),
                 CutAt: m.String("cut-at"),
                 Rename: ReadRenames(context, m.Optional("rename")));
@@ -217,7 +210,7 @@ namespace SpecTune.Spec
 
         private static HeadSpec ReadHead(ReadContext context, MappingReader root)
         {
-            var m = root.Mapping("head", required: true, "replace", "layers");
+            var m = root.Mapping("head", required: true, SpecGrammar.KeyNames("head"));
             if (m is null) return new HeadSpec(null, EquatableArray<HeadLayerSpec>.Empty);
             var replace = m.String("replace");
             var layersNode = m.Required("layers", "a list of layers");
@@ -254,11 +247,10 @@ namespace SpecTune.Spec
 
         private static DataSpec ReadData(ReadContext context, MappingReader root)
         {
-            var m = root.Mapping("data", required: true,
-                "format", "train", "valid", "split", "batch-size", "shuffle", "classes", "label-column", "prefetch", "transforms");
+            var m = root.Mapping("data", required: true, SpecGrammar.KeyNames("data"));
             var placeholder = new DataSourceSpec("", null);
             if (m is null)
-                return new DataSpec(DataFormat.Idx, placeholder, null, null, 32, true, EquatableArray<int>.Empty, null, TransformSpec.None, 2);
+                return new DataSpec(DataFormat.Idx, placeholder, null, null, SpecDefaults.BatchSize, SpecDefaults.Shuffle, EquatableArray<int>.Empty, null, TransformSpec.None, SpecDefaults.Prefetch);
 
             var format = m.Enum("format", SpecNames.Formats, required: true);
             var trainNode = m.Required("train", "a path");
@@ -297,41 +289,41 @@ namespace SpecTune.Spec
 
         private static TransformSpec ReadTransforms(MappingReader data)
         {
-            var m = data.Mapping("transforms", required: false, "resize", "channels", "scale", "normalize", "random-flip", "random-crop");
+            var m = data.Mapping("transforms", required: false, SpecGrammar.KeyNames("data.transforms"));
             if (m is null) return TransformSpec.None;
-            var normalize = m.Mapping("normalize", required: false, "mean", "std");
+            var normalize = m.Mapping("normalize", required: false, SpecGrammar.KeyNames("data.transforms.normalize"));
             return new TransformSpec(
                 Resize: m.IntList("resize"),
                 Channels: m.Int("channels"),
                 Scale: m.Number("scale"),
                 Mean: normalize?.NumberList("mean", required: true) ?? EquatableArray<double>.Empty,
                 Std: normalize?.NumberList("std", required: true) ?? EquatableArray<double>.Empty,
-                RandomFlip: m.Bool("random-flip") ?? false,
-                RandomCrop: m.Int("random-crop") ?? 0);
+                RandomFlip: m.Bool("random-flip") ?? SpecDefaults.RandomFlip,
+                RandomCrop: m.Int("random-crop") ?? SpecDefaults.RandomCrop);
         }
 
         private static LossSpec ReadLoss(ReadContext context, MappingReader root)
         {
-            var fallback = new LossSpec(LossKind.CrossEntropy, 0);
+            var fallback = new LossSpec(SpecDefaults.Loss, SpecDefaults.LabelSmoothing);
             var node = root.Required("loss", "a loss name");
             if (node is null) return fallback;
             if (node is YamlScalarNode)
             {
                 var kind = Values.Enum(context, node, "loss", SpecNames.Losses);
-                return kind is null ? fallback : new LossSpec(kind.Value, 0);
+                return kind is null ? fallback : new LossSpec(kind.Value, SpecDefaults.LabelSmoothing);
             }
             if (!TryOneKey(context, node, "loss", "a loss name or a one-key mapping such as {cross-entropy: {label-smoothing: 0.1}}", out var key, out var value))
                 return fallback;
             var named = Values.Enum(context, key, "loss", SpecNames.Losses);
             if (named is null) return fallback;
             var options = Options(context, value, "loss", "'loss." + key.Value + "'",
-                named == LossKind.CrossEntropy ? new[] { "label-smoothing" } : Array.Empty<string>());
-            return new LossSpec(named.Value, options?.Number("label-smoothing") ?? 0);
+                SpecGrammar.KeyNames("loss", key.Value));
+            return new LossSpec(named.Value, options?.Number("label-smoothing") ?? SpecDefaults.LabelSmoothing);
         }
 
         private static OptimizerSpec ReadOptimizer(ReadContext context, MappingReader root)
         {
-            var fallback = new OptimizerSpec(OptimizerKind.Adam, 0, 0, 0, false, 0.9, 0.999, 1e-8, null);
+            var fallback = new OptimizerSpec(SpecDefaults.Optimizer, 0, SpecDefaults.WeightDecay, SpecDefaults.Momentum, SpecDefaults.Nesterov, SpecDefaults.Beta1, SpecDefaults.Beta2, SpecDefaults.Epsilon, null);
             var node = root.Required("optimizer", "a one-key mapping such as {adam: {lr: 0.001}}");
             if (node is null) return fallback;
             if (!TryOneKey(context, node, "optimizer", "a one-key mapping such as {adam: {lr: 0.001}}", out var key, out var value))
@@ -340,9 +332,7 @@ namespace SpecTune.Spec
             if (kind is null) return fallback;
 
             // Each optimizer accepts only the options it uses, so `momentum` under adam is an error, not silently ignored.
-            var keys = kind == OptimizerKind.Sgd
-                ? new[] { "lr", "weight-decay", "momentum", "nesterov", "grad-clip" }
-                : new[] { "lr", "weight-decay", "betas", "eps", "grad-clip" };
+            var keys = SpecGrammar.KeyNames("optimizer", key.Value);
             var display = "'optimizer." + key.Value + "'";
             var m = Options(context, value, "optimizer", display, keys);
             if (m is null)
@@ -352,7 +342,7 @@ namespace SpecTune.Spec
                 return fallback with { Kind = kind.Value };
             }
 
-            double beta1 = 0.9, beta2 = 0.999;
+            double beta1 = SpecDefaults.Beta1, beta2 = SpecDefaults.Beta2;
             var betasNode = m.Optional("betas");
             if (betasNode is not null)
             {
@@ -370,12 +360,12 @@ namespace SpecTune.Spec
             return new OptimizerSpec(
                 Kind: kind.Value,
                 LearningRate: m.Number("lr", required: true) ?? 0,
-                WeightDecay: m.Number("weight-decay") ?? 0,
-                Momentum: m.Number("momentum") ?? 0,
-                Nesterov: m.Bool("nesterov") ?? false,
+                WeightDecay: m.Number("weight-decay") ?? SpecDefaults.WeightDecay,
+                Momentum: m.Number("momentum") ?? SpecDefaults.Momentum,
+                Nesterov: m.Bool("nesterov") ?? SpecDefaults.Nesterov,
                 Beta1: beta1,
                 Beta2: beta2,
-                Epsilon: m.Number("eps") ?? 1e-8,
+                Epsilon: m.Number("eps") ?? SpecDefaults.Epsilon,
                 GradientClip: m.Number("grad-clip"));
         }
 
@@ -394,7 +384,7 @@ namespace SpecTune.Spec
                 Values.WrongType(context, node, path, "a phase mapping with name, epochs and train");
                 return null;
             }
-            var m = new MappingReader(context, mapping, path, null, "name", "epochs", "train", "lr", "schedule", "batch-norm", "feature-cache");
+            var m = new MappingReader(context, mapping, path, null, SpecGrammar.KeyNames("phases[]"));
             var name = m.String("name", required: true) ?? "";
             var epochs = m.Int("epochs", required: true) ?? 1;
             var trainNode = m.Required("train", "a list of groups");
@@ -455,11 +445,7 @@ namespace SpecTune.Spec
             var named = Values.Enum(context, key, path, SpecNames.Schedules);
             if (named is null) return defaults;
 
-            var keys = new List<string> { "warmup-steps", "warmup-ratio" };
-            if (named == ScheduleKind.Step) keys.AddRange(new[] { "step-size", "gamma" });
-            if (named == ScheduleKind.Cosine || named == ScheduleKind.OneCycle) keys.Add("min-lr-factor");
-            if (named == ScheduleKind.OneCycle) keys.Add("pct-start");
-            var m = Options(context, value, path, "'" + path + "." + key.Value + "'", keys.ToArray());
+            var m = Options(context, value, path, "'" + path + "." + key.Value + "'", SpecGrammar.KeyNames("phases[].schedule", key.Value));
             if (m is null) return defaults with { Kind = named.Value };
             return new ScheduleSpec(
                 Kind: named.Value,
@@ -473,19 +459,19 @@ namespace SpecTune.Spec
 
         private static EarlyStoppingSpec? ReadEarlyStopping(MappingReader root)
         {
-            var m = root.Mapping("early-stopping", required: false, "monitor", "mode", "patience", "min-delta", "restore-best");
+            var m = root.Mapping("early-stopping", required: false, SpecGrammar.KeyNames("early-stopping"));
             if (m is null) return null;
             return new EarlyStoppingSpec(
-                Monitor: m.String("monitor") ?? "val-loss",
+                Monitor: m.String("monitor") ?? SpecDefaults.Monitor,
                 Mode: m.Enum("mode", SpecNames.MonitorModes),
-                Patience: m.Int("patience") ?? 3,
-                MinDelta: m.Number("min-delta") ?? 0,
-                RestoreBest: m.Bool("restore-best") ?? true);
+                Patience: m.Int("patience") ?? SpecDefaults.Patience,
+                MinDelta: m.Number("min-delta") ?? SpecDefaults.MinDelta,
+                RestoreBest: m.Bool("restore-best") ?? SpecDefaults.RestoreBest);
         }
 
         private static RegularizationSpec? ReadRegularization(MappingReader root)
         {
-            var m = root.Mapping("regularization", required: false, "l2-sp");
+            var m = root.Mapping("regularization", required: false, SpecGrammar.KeyNames("regularization"));
             if (m is null) return null;
             return new RegularizationSpec(m.Number("l2-sp", required: true) ?? 0);
         }

@@ -11,6 +11,9 @@ namespace SpecTune.Spec
     /// </summary>
     public static class ArchitectureCatalog
     {
+        /// <summary>The zoo's architectures, as `base.architecture` spells them; the checker, the grammar and the runtime's zoo read this list.</summary>
+        public static string[] Names { get; } = { "mlp", "cnn", "resnet18", "resnet34", "resnet50" };
+
         /// <summary>The module every zoo architecture's new head sits in.</summary>
         public const string HeadSlot = "fc";
 
@@ -115,24 +118,6 @@ namespace SpecTune.Spec
                 }
             }
             return names;
-        }
-
-        /// <summary>A glob over full parameter names: `*` any run of characters (dots included), `?` one character, matching the whole name.</summary>
-        public static bool GlobMatches(string pattern, string name) => GlobMatches(pattern, 0, name, 0);
-
-        private static bool GlobMatches(string pattern, int p, string name, int n)
-        {
-            // Iterative with one backtrack point, the classic wildcard algorithm: linear for typical patterns, never exponential.
-            int starP = -1, starN = 0;
-            while (n < name.Length)
-            {
-                if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n])) { p++; n++; }
-                else if (p < pattern.Length && pattern[p] == '*') { starP = p++; starN = n; }
-                else if (starP >= 0) { p = starP + 1; n = ++starN; }
-                else return false;
-            }
-            while (p < pattern.Length && pattern[p] == '*') p++;
-            return p == pattern.Length;
         }
     }
 }

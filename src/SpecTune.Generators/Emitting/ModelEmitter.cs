@@ -49,7 +49,7 @@ namespace SpecTune.Generators.Emitting
             using (w.Block(model.Accessibility + " sealed partial class " + name + " : global::SpecTune.FineTuneModel"))
             {
                 EmitConstructor(w, model);
-                EmitSpec(w, spec);
+                SpecLiteral.Emit(w, spec);
                 EmitGroups(w, model);
                 EmitPhases(w, model);
                 EmitHyperparameters(w, spec);
@@ -77,98 +77,6 @@ namespace SpecTune.Generators.Emitting
             }
             w.Line();
         }
-
-        /// <summary>The ONNX-base arguments, written only when set so zoo specs keep their short form.</summary>
-        private static string OnnxBase(BaseSpec b)
-        {
-            var text = "";
-            if (b.Onnx is not null) text += ", Onnx: " + CSharpLiteral.String(b.Onnx);
-            if (b.CutAt is not null) text += ", CutAt: " + CSharpLiteral.String(b.CutAt);
-            if (!b.Rename.IsEmpty)
-                text += ", Rename: " + CSharpLiteral.Array(SpecNs + "RenameSpec", b.Rename, r =>
-                    "new " + SpecNs + "RenameSpec(" + CSharpLiteral.String(r.From) + ", " + CSharpLiteral.String(r.To) + ")");
-            return text;
-        }
-
-        private static void EmitSpec(IndentedWriter w, FineTuneSpec spec)
-        {
-            w.Line("/// <summary>The spec this class was generated from, as the YAML reader reads it (without source path and locations).</summary>");
-            w.Line("public static " + SpecNs + "FineTuneSpec Spec { get; } = new " + SpecNs + "FineTuneSpec(");
-            w.Indent();
-            var b = spec.Base;
-            var lines = new List<string>
-            {
-                "Version: " + CSharpLiteral.Int(spec.Version),
-                "Name: " + CSharpLiteral.String(spec.Name),
-                "Namespace: " + CSharpLiteral.String(spec.Namespace),
-                "Base: new " + SpecNs + "BaseSpec(" + CSharpLiteral.String(b.Architecture) + ", " + CSharpLiteral.String(b.Weights) + ", "
-                    + Ints(b.Input) + ", " + Ints(b.Hidden) + ", " + CSharpLiteral.Bool(b.Strict) + OnnxBase(b) + ")",
-                "Groups: " + CSharpLiteral.Array(SpecNs + "GroupSpec", spec.Groups, g =>
-                    "new " + SpecNs + "GroupSpec(" + CSharpLiteral.String(g.Name) + ", " + Strings(g.Patterns) + ")", multiline: true),
-                "Head: new " + SpecNs + "HeadSpec(" + CSharpLiteral.String(spec.Head.Replace) + ", " + CSharpLiteral.Array(SpecNs + "HeadLayerSpec", spec.Head.Layers, l =>
-                    "new " + SpecNs + "HeadLayerSpec(" + CSharpLiteral.Enum(l.Kind) + ", " + CSharpLiteral.Int(l.Units) + ", " + CSharpLiteral.Double(l.Rate) + ")", multiline: true) + ")",
-                "Task: " + CSharpLiteral.Enum(spec.Task),
-                "Data: " + Data(spec.Data),
-                "Loss: new " + SpecNs + "LossSpec(" + CSharpLiteral.Enum(spec.Loss.Kind) + ", " + CSharpLiteral.Double(spec.Loss.LabelSmoothing) + ")",
-                "Metrics: " + CSharpLiteral.Array(SpecNs + "MetricKind", spec.Metrics, m => CSharpLiteral.Enum(m)),
-                "Optimizer: " + Optimizer(spec.Optimizer),
-                "Phases: " + CSharpLiteral.Array(SpecNs + "PhaseSpec", spec.Phases, Phase, multiline: true),
-                "EarlyStopping: " + (spec.EarlyStopping is { } e
-                    ? "new " + SpecNs + "EarlyStoppingSpec(" + CSharpLiteral.String(e.Monitor) + ", " + CSharpLiteral.Enum(e.Mode) + ", "
-                      + CSharpLiteral.Int(e.Patience) + ", " + CSharpLiteral.Double(e.MinDelta) + ", " + CSharpLiteral.Bool(e.RestoreBest) + ")"
-                    : "null"),
-                "Regularization: " + (spec.Regularization is { } r ? "new " + SpecNs + "RegularizationSpec(" + CSharpLiteral.Double(r.L2Sp) + ")" : "null"),
-                "Seed: " + CSharpLiteral.Int(spec.Seed),
-                "Output: " + CSharpLiteral.String(spec.Output),
-                "Checkpoints: " + CSharpLiteral.String(spec.Checkpoints),
-                "MetricsLog: " + CSharpLiteral.String(spec.MetricsLog),
-                "Device: " + CSharpLiteral.String(spec.Device),
-                "Threads: " + CSharpLiteral.Int(spec.Threads),
-                "BatchNorm: " + CSharpLiteral.Enum(spec.BatchNorm),
-                "SourcePath: null",
-                "Locations: " + SpecNs + "SourceMap.Empty",
-            };
-            // Init-only members are written only when they differ from their defaults, so most specs keep the short form.
-            var close = spec.FeatureCache ? ");" : ") { FeatureCache = false };";
-            for (int i = 0; i < lines.Count; i++) w.Lines(lines[i] + (i == lines.Count - 1 ? close : ","));
-            w.Outdent();
-            w.Line();
-        }
-
-        private static string Data(DataSpec d)
-        {
-            var t = d.Transforms;
-            return "new " + SpecNs + "DataSpec(" + CSharpLiteral.Enum(d.Format) + ", " + Source(d.Train) + ", " + (d.Valid is null ? "null" : Source(d.Valid)) + ", "
-                + CSharpLiteral.Double(d.Split) + ", " + CSharpLiteral.Int(d.BatchSize) + ", " + CSharpLiteral.Bool(d.Shuffle) + ", " + Ints(d.Classes) + ", "
-                + CSharpLiteral.String(d.LabelColumn) + ", new " + SpecNs + "TransformSpec(" + Ints(t.Resize) + ", " + CSharpLiteral.Int(t.Channels) + ", "
-                + CSharpLiteral.Double(t.Scale) + ", " + Doubles(t.Mean) + ", " + Doubles(t.Std) + ", " + CSharpLiteral.Bool(t.RandomFlip) + ", "
-                + CSharpLiteral.Int(t.RandomCrop) + "), " + CSharpLiteral.Int(d.Prefetch) + ")";
-        }
-
-        private static string Source(DataSourceSpec s) =>
-            "new " + SpecNs + "DataSourceSpec(" + CSharpLiteral.String(s.Path) + ", " + CSharpLiteral.String(s.Labels) + ")";
-
-        private static string Optimizer(OptimizerSpec o) =>
-            "new " + SpecNs + "OptimizerSpec(" + CSharpLiteral.Enum(o.Kind) + ", " + CSharpLiteral.Double(o.LearningRate) + ", " + CSharpLiteral.Double(o.WeightDecay) + ", "
-            + CSharpLiteral.Double(o.Momentum) + ", " + CSharpLiteral.Bool(o.Nesterov) + ", " + CSharpLiteral.Double(o.Beta1) + ", " + CSharpLiteral.Double(o.Beta2) + ", "
-            + CSharpLiteral.Double(o.Epsilon) + ", " + CSharpLiteral.Double(o.GradientClip) + ")";
-
-        private static string Phase(PhaseSpec p)
-        {
-            var s = p.Schedule;
-            return "new " + SpecNs + "PhaseSpec(" + CSharpLiteral.String(p.Name) + ", " + CSharpLiteral.Int(p.Epochs) + ", " + Strings(p.Train) + ", "
-                + CSharpLiteral.Array(SpecNs + "GroupRate", p.LearningRates, r => "new " + SpecNs + "GroupRate(" + CSharpLiteral.String(r.Group) + ", " + CSharpLiteral.Double(r.LearningRate) + ")")
-                + ", new " + SpecNs + "ScheduleSpec(" + CSharpLiteral.Enum(s.Kind) + ", " + CSharpLiteral.Int(s.StepSize) + ", " + CSharpLiteral.Double(s.Gamma) + ", "
-                + CSharpLiteral.Double(s.MinLearningRateFactor) + ", " + CSharpLiteral.Int(s.WarmupSteps) + ", " + CSharpLiteral.Double(s.WarmupRatio) + ", "
-                + CSharpLiteral.Double(s.PctStart) + "), " + CSharpLiteral.Enum(p.BatchNorm) + ")"
-                + (p.FeatureCache is bool cache ? " { FeatureCache = " + CSharpLiteral.Bool(cache) + " }" : "");
-        }
-
-        private static string Ints(EquatableArray<int> items) => CSharpLiteral.Array("int", items, CSharpLiteral.Int);
-
-        private static string Doubles(EquatableArray<double> items) => CSharpLiteral.Array("double", items, CSharpLiteral.Double);
-
-        private static string Strings(EquatableArray<string> items) => CSharpLiteral.Array("string", items, CSharpLiteral.String);
 
         private static void EmitGroups(IndentedWriter w, SpecModel model)
         {

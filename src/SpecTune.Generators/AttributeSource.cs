@@ -27,8 +27,16 @@ namespace SpecTune
     {
         /// <summary>The base architecture (<c>base.architecture</c>): mlp, cnn, resnet18, resnet34, resnet50.</summary>
         public FineTuneAttribute(string architecture) { Architecture = architecture; }
+        /// <summary>An ONNX base instead of a zoo architecture: give <see cref=""Onnx""/>.</summary>
+        public FineTuneAttribute() { Architecture = """"; }
         /// <summary><c>base.architecture</c>.</summary>
         public string Architecture { get; }
+        /// <summary><c>base.onnx</c>: an ONNX model imported as the trainable base (with the parameterless constructor).</summary>
+        public string? Onnx { get; set; }
+        /// <summary><c>base.cut-at</c>: the ONNX node whose output feeds the head.</summary>
+        public string? CutAt { get; set; }
+        /// <summary><c>base.rename</c>: weight-name prefixes replaced before matching, each <c>""old=new""</c> (<c>""module.=""</c> strips a prefix).</summary>
+        public string[]? Rename { get; set; }
         /// <summary><c>base.input</c>: the shape of one sample (required).</summary>
         public int[]? Input { get; set; }
         /// <summary><c>base.hidden</c>: hidden widths (mlp) or channel widths (cnn).</summary>
@@ -61,6 +69,8 @@ namespace SpecTune
         public string? BatchNorm { get; set; }
         /// <summary><c>regularization.l2-sp</c>.</summary>
         public double L2Sp { get; set; }
+        /// <summary><c>feature-cache</c>: train from cached frozen-prefix outputs where safe (default true).</summary>
+        public bool FeatureCache { get; set; }
     }
 
     /// <summary>A parameter group (<c>groups.name</c>): globs over full parameter names, in declaration order.</summary>
@@ -192,6 +202,8 @@ namespace SpecTune
         public double PctStart { get; set; }
         /// <summary><c>batch-norm</c> for this phase.</summary>
         public string? BatchNorm { get; set; }
+        /// <summary><c>feature-cache</c> for this phase (default: the spec's).</summary>
+        public bool FeatureCache { get; set; }
     }
 
     /// <summary>A learning rate for one group in one phase (<c>phases[i].lr.group</c>).</summary>

@@ -203,17 +203,22 @@ namespace SpecTune.Generators.Parsing
                 var task = Enum(fineTune, "Task", "task", SpecNames.Tasks, required: true) ?? SpecDefaults.Task;
                 var loss = Enum(fineTune, "Loss", "loss", SpecNames.Losses, required: true) ?? SpecDefaults.Loss;
                 var l2 = Double(fineTune, "L2Sp", "regularization.l2-sp");
+                // Read before the spec is built: its source map is taken when the constructor's arguments are evaluated.
+                var featureCache = Bool(fineTune, "FeatureCache", "feature-cache") ?? SpecDefaults.FeatureCache;
 
                 return new FineTuneSpec(
                     Version: SpecDefaults.Version,
                     Name: symbol.Name,
                     Namespace: symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
                     Base: new BaseSpec(
-                        Architecture: Str(fineTune.Data.ConstructorArguments[0]) ?? "",
+                        Architecture: fineTune.Data.ConstructorArguments.Length > 0 ? Str(fineTune.Data.ConstructorArguments[0]) ?? "" : "",
                         Weights: String(fineTune, "Weights", "base.weights"),
                         Input: input,
                         Hidden: IntArray(fineTune, "Hidden", "base.hidden"),
-                        Strict: Bool(fineTune, "Strict", "base.strict") ?? SpecDefaults.Strict),
+                        Strict: Bool(fineTune, "Strict", "base.strict") ?? SpecDefaults.Strict,
+                        Onnx: String(fineTune, "Onnx", "base.onnx"),
+                        CutAt: String(fineTune, "CutAt", "base.cut-at"),
+                        Rename: ReadRenames(fineTune)),
                     Groups: groups,
                     Head: head,
                     Task: task,
@@ -233,7 +238,31 @@ namespace SpecTune.Generators.Parsing
                     Threads: Int(fineTune, "Threads", "threads"),
                     BatchNorm: Enum(fineTune, "BatchNorm", "batch-norm", SpecNames.BatchNormPolicies) ?? SpecDefaults.BatchNorm,
                     SourcePath: Path,
-                    Locations: new SourceMap(_locations.ToEquatableArray()));
+                    Locations: new SourceMap(_locations.ToEquatableArray()))
+                {
+                    FeatureCache = featureCache,
+                };
+            }
+
+            private EquatableArray<RenameSpec> ReadRenames(Attr fineTune)
+            {
+                var renames = new List<RenameSpec>();
+                var entries = Strings(fineTune, "Rename", "base.rename");
+                for (int i = 0; i < entries.Count; i++)
+                {
+                    var at = fineTune.NamedElement("Rename", i);
+                    var equals = entries[i].IndexOf('=');
+                    if (equals <= 0)
+                    {
+                        Fail("base.rename", SpecDiagnostics.InvalidValue, at, entries[i], "base.rename", "\"old=new\" (old not empty)", "");
+                        continue;
+                    }
+                    var from = entries[i].Substring(0, equals);
+                    Record("base.rename." + from + ".$key", at);
+                    Record("base.rename." + from, at);
+                    renames.Add(new RenameSpec(from, entries[i].Substring(equals + 1)));
+                }
+                return renames.ToEquatableArray();
             }
 
             private EquatableArray<GroupSpec> ReadGroups(List<Attr> attrs)
@@ -401,7 +430,10 @@ namespace SpecTune.Generators.Parsing
                         Train: train.Select(t => t ?? "").ToEquatableArray(),
                         LearningRates: lrs.ToEquatableArray(),
                         Schedule: ReadSchedule(a, path + ".schedule"),
-                        BatchNorm: Enum(a, "BatchNorm", path + ".batch-norm", SpecNames.BatchNormPolicies)));
+                        BatchNorm: Enum(a, "BatchNorm", path + ".batch-norm", SpecNames.BatchNormPolicies))
+                    {
+                        FeatureCache = Bool(a, "FeatureCache", path + ".feature-cache"),
+                    });
                 }
                 foreach (var r in rates)
                 {

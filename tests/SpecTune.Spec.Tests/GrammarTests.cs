@@ -11,7 +11,7 @@ namespace SpecTune.Spec.Tests;
 /// <summary>The grammar table drives the schema; the schema, the docs and the reader must agree with it.</summary>
 public class GrammarTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = GrammarTestsPaths.RepoRoot;
     private static readonly string SchemaPath = Path.Combine(RepoRoot, "schemas", "spectune.schema.json");
 
     [Fact]
@@ -208,8 +208,13 @@ public class GrammarTests
                 throw new InvalidOperationException(node.GetType().Name);
         }
     }
+}
 
-    private static string FindRepoRoot()
+internal static class GrammarTestsPaths
+{
+    public static readonly string RepoRoot = Find();
+
+    private static string Find()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SpecTune.sln"))) dir = dir.Parent;

@@ -79,27 +79,18 @@ public class HostileYamlTests
         Assert.Contains(SpecYamlReader.Read(yaml, null).Diagnostics, d => d.Id == "SPT0024");
     }
 
-    [Fact]
-    public void Shared_values_within_the_bound_still_read()
+    [Theory]
+    [InlineData("lr: { head: &fast 1.0e-4, top: *fast, body: 1.0e-5 }", "top", 1e-4)] // shared values within the bound still read
+    [InlineData("lr: { head: &small 1.0e-3, top: 1.0e-4, body: *small }", "body", 1e-3)] // an anchor on a scalar inside a flow mapping
+    public void Aliased_scalars_read_as_their_anchors_value(string rates, string group, double expected)
     {
-        var yaml = Samples.Replace(Samples.Full, "lr: { head: 1.0e-4, top: 1.0e-4, body: 1.0e-5 }", "lr: { head: &fast 1.0e-4, top: *fast, body: 1.0e-5 }");
-
-        var result = SpecYamlReader.Read(yaml, null);
-
-        Assert.NotNull(result.Spec);
-        Assert.Equal(1e-4, result.Spec!.Phases[1].LearningRates.Single(r => r.Group == "top").LearningRate);
-    }
-
-    [Fact]
-    public void An_anchor_on_a_scalar_inside_a_flow_mapping_reads()
-    {
-        var yaml = Samples.Replace(Samples.Full, "lr: { head: 1.0e-4, top: 1.0e-4, body: 1.0e-5 }", "lr: { head: &small 1.0e-3, top: 1.0e-4, body: *small }");
+        var yaml = Samples.Replace(Samples.Full, "lr: { head: 1.0e-4, top: 1.0e-4, body: 1.0e-5 }", rates);
 
         var result = SpecYamlReader.Read(yaml, null);
 
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(1e-3, result.Spec!.Phases[1].LearningRates.Single(r => r.Group == "body").LearningRate);
-        Assert.Equal(1e-3, result.Spec.Phases[1].LearningRates.Single(r => r.Group == "head").LearningRate);
+        Assert.Equal(expected, result.Spec!.Phases[1].LearningRates.Single(r => r.Group == group).LearningRate);
+        Assert.Equal(expected, result.Spec.Phases[1].LearningRates.Single(r => r.Group == "head").LearningRate);
     }
 
     [Fact]

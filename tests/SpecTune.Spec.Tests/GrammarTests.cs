@@ -130,7 +130,7 @@ public class GrammarTests
           - { name: warmup, epochs: 1, train: [head] }
         """;
 
-    private const string FullSpec = """
+    internal const string FullSpec = """
         spectune: 1
         name: Full
         namespace: Demo.Models

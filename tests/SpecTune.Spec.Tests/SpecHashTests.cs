@@ -115,4 +115,101 @@ public class SpecHashTests
             System.Globalization.CultureInfo.CurrentCulture = previous;
         }
     }
+
+    [Fact]
+    public void Every_value_of_the_model_reaches_the_hash()
+    {
+        // The full grammar spec sets every key (GrammarTests holds it to the table); changing any one value of the spec
+        // it reads, at any depth, must change the hash, or a checkpoint would resume under a different spec.
+        var spec = SpecYamlReader.Read(GrammarTests.FullSpec, "full.spectune.yaml").Spec!;
+        var hash = SpecHash.Compute(spec);
+        var unhashed = new List<string>();
+        var count = 0;
+        foreach (var (path, changed) in Changes(spec, "", o => (FineTuneSpec)o))
+        {
+            count++;
+            if (SpecHash.Compute(changed) == hash) unhashed.Add(path);
+        }
+        Assert.Empty(unhashed);
+        Assert.True(count > 60, count + " values changed");
+    }
+
+    /// <summary>Every single-value change of <paramref name="record"/>, each as the whole spec (<paramref name="put"/> puts a changed record in place).</summary>
+    private static IEnumerable<(string Path, FineTuneSpec Changed)> Changes(object record, string path, Func<object, FineTuneSpec> put)
+    {
+        foreach (var property in record.GetType().GetProperties().Where(p => p.SetMethod is not null && p.Name is not ("SourcePath" or "Locations")))
+        {
+            var value = property.GetValue(record);
+            var at = path + "." + property.Name;
+            Func<object?, FineTuneSpec> replace = v => put(With(record, property, v));
+            var type = property.PropertyType;
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(EquatableArray<>))
+            {
+                var element = type.GetGenericArguments()[0];
+                var items = ((System.Collections.IEnumerable)value!).Cast<object>().ToList();
+                if (IsRecord(element))
+                {
+                    for (int i = 0; i < items.Count; i++)
+                    {
+                        var index = i;
+                        foreach (var change in Changes(items[i], at + "[" + i + "]", r => replace(Array(element, items.Select((x, j) => j == index ? r : x)))))
+                            yield return change;
+                    }
+                }
+                else if (items.Count > 0)
+                {
+                    yield return (at + "[0]", replace(Array(element, items.Select((x, j) => j == 0 ? Other(element, x) : x))));
+                }
+                yield return (at + ".count", replace(Array(element, items.Concat(items.Take(1)))));
+            }
+            else if (IsRecord(type) && value is not null)
+            {
+                foreach (var change in Changes(value, at, r => replace(r))) yield return change;
+            }
+            else if (!IsRecord(type))
+            {
+                yield return (at, replace(Other(type, value)));
+            }
+        }
+    }
+
+    private static bool IsRecord(Type type) => type.IsClass && type != typeof(string);
+
+    private static object With(object record, System.Reflection.PropertyInfo property, object? value)
+    {
+        var copy = record.GetType().GetMethod("<Clone>$")!.Invoke(record, null)!;
+        property.SetValue(copy, value);
+        return copy;
+    }
+
+    private static object Array(Type element, IEnumerable<object> items)
+    {
+        var array = System.Array.CreateInstance(element, items.Count());
+        var i = 0;
+        foreach (var item in items) array.SetValue(item, i++);
+        return typeof(EquatableArray).GetMethod(nameof(EquatableArray.Create))!.MakeGenericMethod(element).Invoke(null, new object[] { array })!;
+    }
+
+    /// <summary>A different value of <paramref name="type"/>.</summary>
+    private static object? Other(Type type, object? value)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying.IsEnum)
+        {
+            var values = Enum.GetValues(underlying).Cast<object>().ToList();
+            return value is null ? values[0] : values[(values.IndexOf(value) + 1) % values.Count];
+        }
+        return value switch
+        {
+            null when underlying == typeof(string) => "x",
+            null when underlying == typeof(int) => 1,
+            null when underlying == typeof(double) => 0.5,
+            null when underlying == typeof(bool) => true,
+            string text => text + "x",
+            int number => number + 1,
+            double number => number + 0.5,
+            bool flag => !flag,
+            _ => throw new InvalidOperationException("No other value for " + type),
+        };
+    }
 }

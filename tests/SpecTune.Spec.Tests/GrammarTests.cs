@@ -71,6 +71,9 @@ public class GrammarTests
         }
         data.Add("no phases", ValidSpec.Substring(0, ValidSpec.IndexOf("phases:", StringComparison.Ordinal)));
         data.Add("misspelled schedule option", ValidSpec.Replace("train: [head]", "train: [head], schedule: { cosine: { min-lr-fctor: 0.1 } }"));
+        data.Add("warmup steps and ratio together", ValidSpec.Replace("train: [head]", "train: [head], schedule: { cosine: { warmup-steps: 2, warmup-ratio: 0.1 } }"));
+        data.Add("architecture and onnx together", ValidSpec.Replace("architecture: mlp,", "architecture: mlp, onnx: m.onnx,"));
+        data.Add("option of another schedule", ValidSpec.Replace("train: [head]", "train: [head], schedule: { cosine: { gamma: 0.5 } }"));
         data.Add("option of another optimizer", ValidSpec.Replace("adam: { lr: 0.001 }", "adam: { lr: 0.001, momentum: 0.9 }"));
         return data;
     }

@@ -94,6 +94,8 @@ namespace SpecTune.Spec
         public IReadOnlyList<string> For { get; set; } = Array.Empty<string>();
         /// <summary>For <see cref="KeyType.OneKey"/>: a bare name is accepted.</summary>
         public bool BareName { get; set; }
+        /// <summary>A sibling key that must not be given together with this one.</summary>
+        public string? ExcludedWith { get; set; }
         /// <summary>For mappings: child keys of which exactly one must be given.</summary>
         public IReadOnlyList<string> OneOf { get; set; } = Array.Empty<string>();
         /// <summary>

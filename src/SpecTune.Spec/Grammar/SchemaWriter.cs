@@ -42,16 +42,38 @@ namespace SpecTune.Spec
             var key = SpecGrammar.Find(path);
             if (key is { OneOf.Count: > 0 })
                 target.Add(("oneOf", key.OneOf.Select(name => (object?)Object(("required", new List<object?> { name }))).ToList()));
+            foreach (var excluded in children.Where(c => c.ExcludedWith is not null))
+                target.Add(("not", Object(("required", new List<object?> { excluded.ExcludedWith, excluded.Name }))));
             target.Add(("properties", children.Select(c => (c.Name, (object?)Key(c))).ToList()));
         }
 
         private static object Key(GrammarKey key)
         {
+            var body = Object();
+            Body(body, key);
+            if (!key.Required) body = OrNull(body);
             var schema = Object(("description", key.Doc));
-            Body(schema, key);
+            schema.AddRange(body);
             if (key.Default is { } value) schema.Add(("default", DefaultValue(key, value)));
-            if (key.Required || key.Path.EndsWith("[]", StringComparison.Ordinal)) return schema;
-            return Object(("anyOf", new List<object?> { schema, Object(("type", "null")) }));
+            return schema;
+        }
+
+        /// <summary>An optional key also takes null: `"type": [t, "null"]`, an enum with null, or an anyOf.</summary>
+        private static List<(string Key, object? Value)> OrNull(List<(string Key, object? Value)> body)
+        {
+            var type = body.FindIndex(m => m.Key == "type");
+            var enumeration = body.FindIndex(m => m.Key == "enum");
+            if (type >= 0 && body[type].Value is string single && !body.Any(m => m.Key is "oneOf" or "anyOf"))
+            {
+                body[type] = ("type", new List<object?> { single, "null" });
+                return body;
+            }
+            if (enumeration >= 0 && body.Count == 1)
+            {
+                body[enumeration] = ("enum", ((List<object?>)body[enumeration].Value!).Concat(new object?[] { null }).ToList());
+                return body;
+            }
+            return Object(("anyOf", new List<object?> { body, Object(("type", "null")) }));
         }
 
         private static void Body(List<(string, object?)> s, GrammarKey key)
@@ -131,7 +153,7 @@ namespace SpecTune.Spec
                 var body = Object();
                 Mapping(body, key.Path, kind);
                 // A kind whose options are all optional may be written without them (`{mse: }`).
-                kinds.Add((kind, options.Any(o => o.Required) ? body : Object(("anyOf", new List<object?> { body, Object(("type", "null")) }))));
+                kinds.Add((kind, options.Any(o => o.Required) ? body : OrNull(body)));
             }
             var mapping = Object(("type", "object"), ("additionalProperties", false), ("minProperties", 1), ("maxProperties", 1), ("properties", kinds));
             if (!key.BareName)

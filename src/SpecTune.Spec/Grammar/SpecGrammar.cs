@@ -115,7 +115,7 @@ namespace SpecTune.Spec
             schedule.Allowed = Names(SpecNames.Schedules);
             schedule.BareName = true;
             Add("phases[].schedule.warmup-steps", KeyType.Integer, "Linear warmup length in steps; never together with warmup-ratio.", "Phase.WarmupSteps").With(range: ValueRanges.AtLeastZero);
-            Add("phases[].schedule.warmup-ratio", KeyType.Number, "Linear warmup as a fraction of the phase's steps.", "Phase.WarmupRatio").With(range: ValueRanges.UnitHalfOpen);
+            Add("phases[].schedule.warmup-ratio", KeyType.Number, "Linear warmup as a fraction of the phase's steps.", "Phase.WarmupRatio").With(range: ValueRanges.UnitHalfOpen).ExcludedWith = "warmup-steps";
             Add("phases[].schedule.step-size", KeyType.Integer, "Epochs between decays (step).", "Phase.StepSize").With(@default: Yaml(SpecDefaults.StepSize), range: ValueRanges.AtLeastOne).For = new[] { "step" };
             Add("phases[].schedule.gamma", KeyType.Number, "Decay factor (step).", "Phase.Gamma").With(@default: Yaml(SpecDefaults.Gamma), range: ValueRanges.GammaRange).For = new[] { "step" };
             Add("phases[].schedule.min-lr-factor", KeyType.Number, "Floor as a fraction of the peak (cosine, one-cycle).", "Phase.MinLrFactor")

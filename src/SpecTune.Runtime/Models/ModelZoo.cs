@@ -15,16 +15,17 @@ public static class ModelZoo
     public static FineTuneNetwork Create(BaseSpec baseSpec, HeadSpec head, IReadOnlyList<int> sampleShape)
     {
         var arch = baseSpec.Architecture;
-        var hidden = baseSpec.Hidden.Count > 0 ? (IReadOnlyList<int>)baseSpec.Hidden.ToArray() : null;
+        // Widths, feature widths and the head slot come from the one catalogue the checker reads (ArchitectureCatalog).
+        var widths = ArchitectureCatalog.Widths(baseSpec);
+        int Features() => ArchitectureCatalog.FeatureWidth(baseSpec)
+            ?? throw new ArgumentException($"{arch} needs at least one width in base.hidden.");
         return arch switch
         {
-            "mlp" => new Mlp(sampleShape.Aggregate(1, (a, b) => a * b), hidden ?? Mlp.DefaultWidths,
-                HeadBuilder.Build(head, (hidden ?? Mlp.DefaultWidths)[^1])),
-            "cnn" => new SmallCnn(Channels(arch, sampleShape), hidden ?? SmallCnn.DefaultWidths,
-                HeadBuilder.Build(head, (hidden ?? SmallCnn.DefaultWidths)[^1])),
-            "resnet18" => new ResNet(18, Channels(arch, sampleShape), HeadBuilder.Build(head, 512)),
-            "resnet34" => new ResNet(34, Channels(arch, sampleShape), HeadBuilder.Build(head, 512)),
-            "resnet50" => new ResNet(50, Channels(arch, sampleShape), HeadBuilder.Build(head, 2048)),
+            "mlp" => new Mlp(sampleShape.Aggregate(1, (a, b) => a * b), widths, HeadBuilder.Build(head, Features())),
+            "cnn" => new SmallCnn(Channels(arch, sampleShape), widths, HeadBuilder.Build(head, Features())),
+            "resnet18" => new ResNet(18, Channels(arch, sampleShape), HeadBuilder.Build(head, Features())),
+            "resnet34" => new ResNet(34, Channels(arch, sampleShape), HeadBuilder.Build(head, Features())),
+            "resnet50" => new ResNet(50, Channels(arch, sampleShape), HeadBuilder.Build(head, Features())),
             _ => throw new ArgumentException(
                 $"Unknown architecture '{arch}' (base.architecture); expected one of {string.Join(", ", Architectures)}."),
         };

@@ -23,6 +23,33 @@ namespace SpecTune.Spec
         /// <summary>The default channel widths of the cnn (`hidden:` absent).</summary>
         public static IReadOnlyList<int> CnnDefaultWidths { get; } = new[] { 32, 64, 128 };
 
+        /// <summary>The hidden (mlp) or channel (cnn) widths <paramref name="baseSpec"/> is built with: `hidden:`, else the entry's defaults; empty for the resnets.</summary>
+        public static IReadOnlyList<int> Widths(BaseSpec baseSpec) => baseSpec.Architecture switch
+        {
+            "mlp" => baseSpec.Hidden.IsEmpty ? MlpDefaultWidths : baseSpec.Hidden.ToArray(),
+            "cnn" => baseSpec.Hidden.IsEmpty ? CnnDefaultWidths : baseSpec.Hidden.ToArray(),
+            _ => Array.Empty<int>(),
+        };
+
+        /// <summary>How many features the base hands to the head slot; null for an unknown architecture or empty widths.</summary>
+        public static int? FeatureWidth(BaseSpec baseSpec)
+        {
+            switch (baseSpec.Architecture)
+            {
+                case "mlp":
+                case "cnn":
+                    var widths = Widths(baseSpec);
+                    return widths.Count == 0 ? null : widths[widths.Count - 1];
+                case "resnet18":
+                case "resnet34":
+                    return 512;
+                case "resnet50":
+                    return 2048;
+                default:
+                    return null;
+            }
+        }
+
         /// <summary>
         /// The full parameter names (base, then head) of <paramref name="baseSpec"/> with <paramref name="head"/>
         /// in its slot, or null when the architecture is unknown or its settings cannot build a network

@@ -94,6 +94,8 @@ public class RulesAgreementTests
             using var network = ModelZoo.Create(baseSpec, spec.Head, baseSpec.Input.ToArray());
             Assert.Equal(ArchitectureCatalog.HeadSlot, network.HeadSlot);
             Assert.Equal(ArchitectureCatalog.ParameterNames(baseSpec, spec.Head), network.named_parameters().Select(p => p.name));
+            // The head's first linear layer takes the catalogue's feature width.
+            Assert.Equal(ArchitectureCatalog.FeatureWidth(baseSpec), (int)network.named_parameters().Single(p => p.name == "fc.0.weight").parameter.shape[1]);
         }
     }
 

@@ -55,17 +55,5 @@ namespace SpecTune.Generators.Emitting
         public static string Enum<T>(T value) where T : struct => "global::SpecTune.Spec." + typeof(T).Name + "." + value;
 
         public static string Enum<T>(T? value) where T : struct => value is null ? "null" : Enum(value.Value);
-
-        /// <summary>
-        /// `global::SpecTune.Spec.EquatableArray.Create&lt;T&gt;(a, b)` or `EquatableArray&lt;T&gt;.Empty`; with
-        /// <paramref name="multiline"/>, one element per line, indented four spaces (for records, so the spec reads like the YAML).
-        /// </summary>
-        public static string Array<T>(string elementType, IReadOnlyCollection<T> items, System.Func<T, string> render, bool multiline = false)
-        {
-            if (items.Count == 0) return "global::SpecTune.Spec.EquatableArray<" + elementType + ">.Empty";
-            var separator = multiline ? ",\n    " : ", ";
-            return "global::SpecTune.Spec.EquatableArray.Create<" + elementType + ">(" + (multiline ? "\n    " : "")
-                + string.Join(separator, items.Select(render)) + ")";
-        }
     }
 }

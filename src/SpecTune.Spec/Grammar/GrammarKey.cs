@@ -80,29 +80,29 @@ namespace SpecTune.Spec
 
         public KeyType Type { get; }
         public string Doc { get; }
-        public bool Required { get; set; }
+        public bool Required { get; internal set; }
         /// <summary>The default as written in YAML; null when absence means "none" or the key is required.</summary>
-        public string? Default { get; set; }
-        public IReadOnlyList<string> Allowed { get; set; } = Array.Empty<string>();
+        public string? Default { get; internal set; }
+        public IReadOnlyList<string> Allowed { get; internal set; } = Array.Empty<string>();
         /// <summary>For numbers and for the items of number lists.</summary>
-        public ValueRange? Range { get; set; }
-        public int? MinItems { get; set; }
-        public int? MaxItems { get; set; }
+        public ValueRange? Range { get; internal set; }
+        public int? MinItems { get; internal set; }
+        public int? MaxItems { get; internal set; }
         /// <summary>A regular expression the whole text must match.</summary>
-        public string? Pattern { get; set; }
+        public string? Pattern { get; internal set; }
         /// <summary>For options of a one-key form: the names they belong to; empty for all.</summary>
-        public IReadOnlyList<string> For { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<string> For { get; internal set; } = Array.Empty<string>();
         /// <summary>For <see cref="KeyType.OneKey"/>: a bare name is accepted.</summary>
-        public bool BareName { get; set; }
+        public bool BareName { get; internal set; }
         /// <summary>A sibling key that must not be given together with this one.</summary>
-        public string? ExcludedWith { get; set; }
+        public string? ExcludedWith { get; internal set; }
         /// <summary>For mappings: child keys of which exactly one must be given.</summary>
-        public IReadOnlyList<string> OneOf { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<string> OneOf { get; internal set; } = Array.Empty<string>();
         /// <summary>
         /// The attribute front end's members that carry this key, `Attribute.Member` (constructor parameters in lower
         /// case), comma-separated; "class" for the class's own name and namespace.
         /// </summary>
-        public string Attribute { get; set; } = "";
+        public string Attribute { get; internal set; } = "";
 
         public override string ToString() => Path;
     }

@@ -52,6 +52,28 @@ public class GrammarTests
         Assert.Empty(unknown);
     }
 
+    [Fact]
+    public void The_checker_enforces_the_grammars_ranges_where_the_schema_states_them()
+    {
+        // Every number the full spec writes under a key with a range, set just outside it, is SPT0107/SPT0108 at that value.
+        var spec = SpecYamlReader.Read(FullSpec, "full.spectune.yaml").Spec!;
+        var tested = new List<string>();
+        foreach (var entry in spec.Locations.Entries)
+        {
+            var key = SpecGrammar.Find(Normalize(entry.SpecPath));
+            if (key?.Range is not { } range || key.Path == "spectune") continue;
+            var text = FullSpec.Substring(entry.Span.StartOffset, entry.Span.EndOffset - entry.Span.StartOffset);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) continue;
+            var outside = range.Min is { } min ? (range.MinExclusive ? min : min - 1) : range.Max!.Value + 1;
+            var yaml = FullSpec.Substring(0, entry.Span.StartOffset) + outside.ToString(CultureInfo.InvariantCulture) + FullSpec.Substring(entry.Span.EndOffset);
+            var diagnostics = SpecYamlReader.Read(yaml, "full.spectune.yaml").Diagnostics;
+            Assert.True(diagnostics.Any(d => d.Id is "SPT0107" or "SPT0108" && d.Span.StartOffset == entry.Span.StartOffset),
+                entry.SpecPath + " = " + outside + ": " + string.Join("; ", diagnostics));
+            tested.Add(key.Path);
+        }
+        Assert.True(tested.Distinct().Count() >= 20, string.Join(", ", tested.Distinct()));
+    }
+
     public static TheoryData<string, string> Corpus()
     {
         var data = new TheoryData<string, string>();

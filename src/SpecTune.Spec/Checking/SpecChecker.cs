@@ -66,9 +66,8 @@ namespace SpecTune.Spec
                 if (_spec.Namespace is { } ns && !ns.Split('.').All(CSharpNames.IsNamespacePart))
                     Report(SpecDiagnostics.InvalidIdentifier, "namespace", ns, "namespace (dotted C# identifiers)");
                 if (!DevicePattern.IsMatch(_spec.Device)) Report(SpecDiagnostics.InvalidDevice, "device", _spec.Device);
-                if (_spec.Threads is { } threads && threads <= 0) Report(SpecDiagnostics.NotPositive, "threads", "threads", threads);
-                if (_spec.Regularization is { L2Sp: var alpha } && alpha < 0)
-                    Report(SpecDiagnostics.OutOfRange, "regularization.l2-sp", "regularization.l2-sp", "0 or more", alpha);
+                if (_spec.Threads is { } threads) InRange("threads", "threads", threads);
+                if (_spec.Regularization is { L2Sp: var alpha }) InRange("regularization.l2-sp", "regularization.l2-sp", alpha);
             }
 
             public void CheckBase()
@@ -147,12 +146,11 @@ namespace SpecTune.Spec
             public void CheckData()
             {
                 var data = _spec.Data;
-                if (data.BatchSize <= 0) Report(SpecDiagnostics.NotPositive, "data.batch-size", "data.batch-size", data.BatchSize);
-                if (data.Prefetch < 0) Report(SpecDiagnostics.OutOfRange, "data.prefetch", "data.prefetch", "0 or more", data.Prefetch);
+                InRange("data.batch-size", "data.batch-size", data.BatchSize);
+                InRange("data.prefetch", "data.prefetch", data.Prefetch);
                 if (data.Split is { } split)
                 {
-                    if (split <= 0 || split >= 1) Report(SpecDiagnostics.OutOfRange, "data.split", "data.split", "between 0 and 1 (both excluded)", split);
-                    else if (data.Valid is not null) Report(SpecDiagnostics.SplitIgnored, "data.split");
+                    if (InRange("data.split", "data.split", split) && data.Valid is not null) Report(SpecDiagnostics.SplitIgnored, "data.split");
                 }
                 for (int i = 0; i < data.Classes.Count; i++)
                     if (data.Classes[i] < 0) Report(SpecDiagnostics.OutOfRange, $"data.classes[{i}]", "data.classes", "labels of 0 or more", data.Classes[i]);
@@ -163,25 +161,24 @@ namespace SpecTune.Spec
                 PositiveItems(transforms.Resize, "data.transforms.resize");
                 if (transforms.Channels is { } channels && channels != 1 && channels != 3)
                     Report(SpecDiagnostics.OutOfRange, "data.transforms.channels", "data.transforms.channels", "1 or 3", channels);
-                if (transforms.Scale is { } scale && scale <= 0) Report(SpecDiagnostics.NotPositive, "data.transforms.scale", "data.transforms.scale", scale);
-                if (transforms.RandomCrop < 0)
-                    Report(SpecDiagnostics.OutOfRange, "data.transforms.random-crop", "data.transforms.random-crop", "0 or more", transforms.RandomCrop);
+                if (transforms.Scale is { } scale) InRange("data.transforms.scale", "data.transforms.scale", scale);
+                InRange("data.transforms.random-crop", "data.transforms.random-crop", transforms.RandomCrop);
                 if (transforms.Mean.Count != transforms.Std.Count && Known("data.transforms.normalize"))
                     Report(SpecDiagnostics.NormalizeLengths, "data.transforms.normalize.std", transforms.Mean.Count, transforms.Std.Count);
                 for (int i = 0; i < transforms.Std.Count; i++)
-                    if (transforms.Std[i] <= 0) Report(SpecDiagnostics.NotPositive, $"data.transforms.normalize.std[{i}]", "normalize.std", transforms.Std[i]);
+                    InRange("data.transforms.normalize.std", $"data.transforms.normalize.std[{i}]", transforms.Std[i], "normalize.std");
             }
 
             public void CheckOptimizer()
             {
                 var o = _spec.Optimizer;
-                if (o.LearningRate <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.lr", "optimizer.lr", o.LearningRate);
-                if (o.WeightDecay < 0) Report(SpecDiagnostics.OutOfRange, "optimizer.weight-decay", "optimizer.weight-decay", "0 or more", o.WeightDecay);
-                if (o.Momentum < 0 || o.Momentum >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.momentum", "optimizer.momentum", "at least 0 and below 1", o.Momentum);
-                if (o.Beta1 < 0 || o.Beta1 >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.betas[0]", "optimizer.betas[0]", "at least 0 and below 1", o.Beta1);
-                if (o.Beta2 < 0 || o.Beta2 >= 1) Report(SpecDiagnostics.OutOfRange, "optimizer.betas[1]", "optimizer.betas[1]", "at least 0 and below 1", o.Beta2);
-                if (o.Epsilon <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.eps", "optimizer.eps", o.Epsilon);
-                if (o.GradientClip is { } clip && clip <= 0) Report(SpecDiagnostics.NotPositive, "optimizer.grad-clip", "optimizer.grad-clip", clip);
+                InRange("optimizer.lr", "optimizer.lr", o.LearningRate);
+                InRange("optimizer.weight-decay", "optimizer.weight-decay", o.WeightDecay);
+                InRange("optimizer.momentum", "optimizer.momentum", o.Momentum);
+                InRange("optimizer.betas", "optimizer.betas[0]", o.Beta1);
+                InRange("optimizer.betas", "optimizer.betas[1]", o.Beta2);
+                InRange("optimizer.eps", "optimizer.eps", o.Epsilon);
+                if (o.GradientClip is { } clip) InRange("optimizer.grad-clip", "optimizer.grad-clip", clip);
             }
 
             public void CheckPhases()
@@ -201,7 +198,7 @@ namespace SpecTune.Spec
                     var path = $"phases[{p}]";
                     if (!NamePattern.IsMatch(phase.Name)) Report(SpecDiagnostics.InvalidName, path + ".name", phase.Name, "phase");
                     else if (!names.Add(phase.Name)) Report(SpecDiagnostics.DuplicatePhase, path + ".name", phase.Name);
-                    if (phase.Epochs <= 0) Report(SpecDiagnostics.NotPositive, path + ".epochs", path + ".epochs", phase.Epochs);
+                    InRange("phases[].epochs", path + ".epochs", phase.Epochs);
 
                     if (phase.Train.IsEmpty) Report(SpecDiagnostics.PhaseTrainsNothing, path + ".train", phase.Name);
                     var trained = new HashSet<string>(StringComparer.Ordinal);
@@ -223,7 +220,7 @@ namespace SpecTune.Spec
                     foreach (var rate in phase.LearningRates)
                     {
                         var ratePath = rate.Group is null ? path + ".lr" : path + ".lr." + rate.Group;
-                        if (rate.LearningRate <= 0) Report(SpecDiagnostics.NotPositive, ratePath, ratePath, rate.LearningRate);
+                        InRange("phases[].lr", ratePath, rate.LearningRate);
                         if (rate.Group is not null && !phase.Train.Contains(rate.Group) && Known(path + ".train"))
                             Report(SpecDiagnostics.RateForUntrainedGroup, ratePath, phase.Name, rate.Group);
                     }
@@ -235,15 +232,13 @@ namespace SpecTune.Spec
             {
                 var s = phase.Schedule;
                 if (s.WarmupSteps is not null && s.WarmupRatio is not null) Report(SpecDiagnostics.WarmupConflict, path + ".warmup-ratio", phase.Name);
-                if (s.WarmupSteps is { } steps && steps < 0) Report(SpecDiagnostics.OutOfRange, path + ".warmup-steps", path + ".warmup-steps", "0 or more", steps);
-                if (s.WarmupRatio is { } ratio && (ratio < 0 || ratio >= 1))
-                    Report(SpecDiagnostics.OutOfRange, path + ".warmup-ratio", path + ".warmup-ratio", "at least 0 and below 1", ratio);
-                if (s.StepSize <= 0) Report(SpecDiagnostics.NotPositive, path + ".step-size", path + ".step-size", s.StepSize);
-                if (s.Gamma <= 0 || s.Gamma > 1) Report(SpecDiagnostics.OutOfRange, path + ".gamma", path + ".gamma", "above 0 and at most 1", s.Gamma);
-                if (s.MinLearningRateFactor < 0 || s.MinLearningRateFactor > 1)
-                    Report(SpecDiagnostics.OutOfRange, path + ".min-lr-factor", path + ".min-lr-factor", "between 0 and 1", s.MinLearningRateFactor);
-                if (s.PctStart <= 0 || s.PctStart >= 1)
-                    Report(SpecDiagnostics.OutOfRange, path + ".pct-start", path + ".pct-start", "between 0 and 1 (both excluded)", s.PctStart);
+                const string schedule = "phases[].schedule.";
+                if (s.WarmupSteps is { } steps) InRange(schedule + "warmup-steps", path + ".warmup-steps", steps);
+                if (s.WarmupRatio is { } ratio) InRange(schedule + "warmup-ratio", path + ".warmup-ratio", ratio);
+                InRange(schedule + "step-size", path + ".step-size", s.StepSize);
+                InRange(schedule + "gamma", path + ".gamma", s.Gamma);
+                InRange(schedule + "min-lr-factor", path + ".min-lr-factor", s.MinLearningRateFactor);
+                InRange(schedule + "pct-start", path + ".pct-start", s.PctStart);
             }
 
             public void CheckEarlyStopping()
@@ -251,16 +246,28 @@ namespace SpecTune.Spec
                 if (_spec.EarlyStopping is not { } stopping) return;
                 if (!MonitorPattern.IsMatch(stopping.Monitor))
                     Report(SpecDiagnostics.InvalidMonitor, "early-stopping.monitor", stopping.Monitor, SpecDiagnostics.DidYouMeanSuffix(stopping.Monitor, Monitors));
-                if (stopping.Patience < 0)
-                    Report(SpecDiagnostics.OutOfRange, "early-stopping.patience", "early-stopping.patience", "0 or more", stopping.Patience);
-                if (stopping.MinDelta < 0)
-                    Report(SpecDiagnostics.OutOfRange, "early-stopping.min-delta", "early-stopping.min-delta", "0 or more", stopping.MinDelta);
+                InRange("early-stopping.patience", "early-stopping.patience", stopping.Patience);
+                InRange("early-stopping.min-delta", "early-stopping.min-delta", stopping.MinDelta);
             }
 
             private void PositiveItems(EquatableArray<int> items, string path)
             {
                 for (int i = 0; i < items.Count; i++)
                     if (items[i] <= 0) Report(SpecDiagnostics.NotPositive, $"{path}[{i}]", $"{path}[{i}]", items[i]);
+            }
+
+            /// <summary>
+            /// Checks <paramref name="value"/> against the grammar's range for <paramref name="grammarPath"/> (the range the
+            /// schema states too): SPT0107 when it must be positive, SPT0108 otherwise. True when it is in range.
+            /// </summary>
+            private bool InRange(string grammarPath, string path, double value, string? display = null)
+            {
+                var range = SpecGrammar.Get(grammarPath).Range!;
+                if (range.Contains(value)) return true;
+                var positive = range.Max is null && (range.Min == 0 && range.MinExclusive || range.Min == 1 && !range.MinExclusive && value == Math.Floor(value));
+                if (positive) Report(SpecDiagnostics.NotPositive, path, display ?? path, value);
+                else Report(SpecDiagnostics.OutOfRange, path, display ?? path, range.Describe(), value);
+                return false;
             }
 
             /// <summary>False when the reader failed at <paramref name="path"/>, inside it, or around it.</summary>

@@ -30,6 +30,24 @@ public class GrammarParityTests
         Assert.Empty(SpecGrammar.Keys.Where(k => k.Attribute.Length == 0 && k.Path != "spectune").Select(k => k.Path)); // every key but the version is expressible
     }
 
+    [Theory]
+    [InlineData("[Optimizer(\"adam\", 1.0e-2)]", "Momentum", "0.9")]
+    [InlineData("[Optimizer(\"adam\", 1.0e-2)]", "Nesterov", "true")]
+    [InlineData("Schedule = \"cosine\", WarmupRatio = 0.1", "Gamma", "0.5")]
+    [InlineData("Schedule = \"cosine\", WarmupRatio = 0.1", "StepSize", "2")]
+    [InlineData("Schedule = \"cosine\", WarmupRatio = 0.1", "PctStart", "0.2")]
+    public void An_option_of_another_kind_is_an_unknown_key_at_its_argument(string at, string option, string value)
+    {
+        var argument = option + " = " + value;
+        var source = AttributeTwinTests.ShirtsTwin.Replace(at, at.EndsWith(")]", StringComparison.Ordinal) ? at[..^2] + ", " + argument + ")]" : at + ", " + argument);
+        Assert.NotEqual(AttributeTwinTests.ShirtsTwin, source);
+        var (result, _, _) = Harness.Run(Harness.Compilation(source));
+
+        var unknown = Assert.Single(result.Diagnostics, d => d.Id == "SPT0004");
+        Assert.Equal(value, source.Substring(unknown.Location.SourceSpan.Start, unknown.Location.SourceSpan.Length));
+        Assert.Contains("'" + option + "'", unknown.GetMessage());
+    }
+
     /// <summary>Two specs that between them write every grammar key (a zoo base with sgd, an ONNX base with adam).</summary>
     public static TheoryData<string> FullSpecs() => new() { ZooSpec, OnnxSpec };
 

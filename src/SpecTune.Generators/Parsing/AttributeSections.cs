@@ -156,8 +156,7 @@ namespace SpecTune.Generators.Parsing
                 var kind = EnumValue(Str(a.Data.ConstructorArguments[0]) ?? "", "optimizer", SpecNames.Optimizers, a.Positional(0));
                 if (kind is null) return fallback;
                 // Options of another kind are unknown keys, as in YAML (`momentum` under adam).
-                var foreign = kind == OptimizerKind.Sgd ? new[] { "Beta1", "Beta2", "Eps" } : new[] { "Momentum", "Nesterov" };
-                foreach (var option in foreign.Where(o => a.Named(o) is not null))
+                foreach (var option in ForeignOptions("optimizer", SpecNames.Optimizers.NameOf(kind.Value)).Where(o => a.Named(o) is not null))
                     Fail("optimizer", SpecDiagnostics.UnknownKey, a.NamedSyntax(option), option, "[Optimizer(\"" + SpecNames.Optimizers.NameOf(kind.Value) + "\")]", "");
                 return new OptimizerSpec(
                     Kind: kind.Value,
@@ -220,12 +219,8 @@ namespace SpecTune.Generators.Parsing
                 var defaults = ScheduleSpec.Constant;
                 Record(path, a.NamedSyntax("Schedule"));
                 var kind = Enum(a, "Schedule", path, SpecNames.Schedules) ?? SpecDefaults.Schedule;
-                var allowed = new List<string> { "WarmupSteps", "WarmupRatio" };
-                if (kind == ScheduleKind.Step) allowed.AddRange(new[] { "StepSize", "Gamma" });
-                if (kind == ScheduleKind.Cosine || kind == ScheduleKind.OneCycle) allowed.Add("MinLrFactor");
-                if (kind == ScheduleKind.OneCycle) allowed.Add("PctStart");
-                foreach (var option in new[] { "StepSize", "Gamma", "MinLrFactor", "PctStart", "WarmupSteps", "WarmupRatio" })
-                    if (!allowed.Contains(option) && a.Named(option) is not null)
+                foreach (var option in ForeignOptions("phases[].schedule", SpecNames.Schedules.NameOf(kind)))
+                    if (a.Named(option) is not null)
                         Fail(path, SpecDiagnostics.UnknownKey, a.NamedSyntax(option), option, "a " + SpecNames.Schedules.NameOf(kind) + " schedule", "");
                 return new ScheduleSpec(
                     Kind: kind,
@@ -236,6 +231,12 @@ namespace SpecTune.Generators.Parsing
                     WarmupRatio: Double(a, "WarmupRatio", path + ".warmup-ratio"),
                     PctStart: Double(a, "PctStart", path + ".pct-start") ?? defaults.PctStart);
             }
+
+            /// <summary>The attribute members of the grammar's options under <paramref name="path"/> that <paramref name="kind"/> does not take (`Momentum` for adam).</summary>
+            private static IEnumerable<string> ForeignOptions(string path, string kind) =>
+                SpecGrammar.ChildrenOf(path).Where(k => k.For.Count > 0 && !k.For.Contains(kind))
+                    .SelectMany(k => k.Attribute.Split(','))
+                    .Select(member => member.Trim().Substring(member.Trim().IndexOf('.') + 1));
 
             private EarlyStoppingSpec ReadEarlyStopping(Attr a)
             {

@@ -33,6 +33,26 @@ public class GrammarTests
     }
 
     [Fact]
+    public void Every_grammar_default_is_the_one_docs_spec_md_states()
+    {
+        // A line that names the key (`key`, `key: ...` or `key (...)`) must state the default, as `value` or "default value".
+        var lines = File.ReadAllLines(Path.Combine(RepoRoot, "docs", "spec.md"));
+        var wrong = new List<string>();
+        foreach (var key in SpecGrammar.Keys.Where(k => k.Default is not null))
+        {
+            var named = lines.Where(l => Regex.IsMatch(l, "`" + Regex.Escape(key.Name) + "(`|:| \\()")).ToList();
+            var states = named.Any(l => Regex.Matches(l, "`([^`]*)`|default ([^\\s,)`]+)").Any(m => SameValue(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, key.Default!)));
+            if (!states) wrong.Add(key.Path + " = " + key.Default);
+        }
+        Assert.Empty(wrong);
+    }
+
+    private static bool SameValue(string documented, string value) =>
+        documented == value
+        || double.TryParse(documented, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)
+           && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a == b;
+
+    [Fact]
     public void Reader_takes_exactly_the_grammars_keys()
     {
         // Every grammar key the reader does not know would be an unknown-key error (SPT0011) in an otherwise valid spec.

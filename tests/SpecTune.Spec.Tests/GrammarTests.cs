@@ -53,6 +53,31 @@ public class GrammarTests
            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b) && a == b;
 
     [Fact]
+    public void A_key_is_missing_exactly_when_the_grammar_marks_it_required()
+    {
+        // Remove each key the full spec writes (with its value) and read again: required keys give SPT0007 (phases: SPT0117).
+        var spec = SpecYamlReader.Read(FullSpec, "full.spectune.yaml").Spec!;
+        var wrong = new List<string>();
+        var tried = 0;
+        foreach (var entry in spec.Locations.Entries)
+        {
+            var key = SpecGrammar.Find(Normalize(entry.SpecPath));
+            if (key is null || entry.SpecPath != key.Path.Replace("[]", "[0]") || entry.SpecPath.Length == 0) continue;
+            var start = FullSpec.LastIndexOf(key.Name + ":", entry.Span.StartOffset, StringComparison.Ordinal);
+            var end = entry.Span.EndOffset;
+            if (start < 0) continue;
+            end += FullSpec.Substring(end).StartsWith(", ", StringComparison.Ordinal) ? 2 : 0;
+            var yaml = FullSpec.Substring(0, start) + FullSpec.Substring(end);
+            var ids = SpecYamlReader.Read(yaml, "full.spectune.yaml").Diagnostics.Select(d => d.Id).ToList();
+            var missing = ids.Contains("SPT0007") || key.Path == "phases" && ids.Contains("SPT0117");
+            if (missing != key.Required) wrong.Add(key.Path + (key.Required ? " is required, but removing it gives " : " is optional, but removing it gives ") + string.Join(", ", ids));
+            tried++;
+        }
+        Assert.Empty(wrong);
+        Assert.True(tried >= 40, tried + " keys removed");
+    }
+
+    [Fact]
     public void Reader_takes_exactly_the_grammars_keys()
     {
         // Every grammar key the reader does not know would be an unknown-key error (SPT0011) in an otherwise valid spec.

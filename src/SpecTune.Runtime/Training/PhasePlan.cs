@@ -39,7 +39,7 @@ public static class PhasePlanner
         for (int i = 0; i < spec.Phases.Count; i++)
         {
             var phase = spec.Phases[i];
-            double phaseRate = LearningRates.PhaseRate(phase, spec.Optimizer);
+            double phaseRate = phase.LearningRates.FirstOrDefault(r => r.Group is null)?.LearningRate ?? spec.Optimizer.LearningRate;
             var rates = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var group in phase.Train) rates[group] = phaseRate;
             foreach (var rate in phase.LearningRates.Where(r => r.Group is not null)) rates[rate.Group!] = rate.LearningRate;

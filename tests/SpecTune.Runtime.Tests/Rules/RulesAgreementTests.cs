@@ -99,6 +99,17 @@ public class RulesAgreementTests
         }
     }
 
+    [Fact]
+    public void The_planner_resolves_rates_by_the_rule_the_generated_hyperparameters_use()
+    {
+        var spec = Read(Spec.Replace("  - { name: all, epochs: 1, train: [head, stem, base] }",
+            "  - { name: head, epochs: 1, train: [head] }\n  - { name: all, epochs: 1, train: [head, stem, base], lr: 0.01 }\n  - { name: some, epochs: 1, train: [head, stem], lr: { stem: 0.0001 } }"));
+        var plans = SpecTune.Training.PhasePlanner.Plan(spec);
+        for (int p = 0; p < spec.Phases.Count; p++)
+            foreach (var group in spec.Phases[p].Train)
+                Assert.Equal(LearningRates.RateOf(spec.Phases[p], spec.Optimizer, group), plans[p].RateOf(group));
+    }
+
     [Theory]
     [InlineData("layer?.0.*", "layer3.0.conv1.weight")]
     [InlineData("*.bias", "fc.0.bias")]

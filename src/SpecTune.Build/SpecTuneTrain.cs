@@ -1,4 +1,6 @@
+using System;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -30,6 +32,20 @@ namespace SpecTune.Build
 
         /// <summary>Progress (one line per epoch) belongs in a normal-verbosity log; StandardOutputImportance overrides it.</summary>
         protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
+
+        /// <summary>
+        /// Epoch results and the run's result lines are logged at high importance, the one that MSBuild's terminal logger
+        /// (and minimal verbosity) shows; phase headers and other chatter keep the configured importance.
+        /// </summary>
+        protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
+            base.LogEventsFromTextOutput(singleLine, IsResultLine(singleLine) ? MessageImportance.High : messageImportance);
+
+        /// <summary>`PHASE epoch N/M  ...`, `PHASE: N epochs...`, `final: ...`, `weights: ...`, `trained NAME in ...` as the CLI's plain display prints them.</summary>
+        internal static bool IsResultLine(string line) =>
+            line.StartsWith("final: ", StringComparison.Ordinal) || line.StartsWith("weights: ", StringComparison.Ordinal)
+            || line.StartsWith("trained ", StringComparison.Ordinal) || EpochOrPhaseResult.IsMatch(line);
+
+        private static readonly Regex EpochOrPhaseResult = new Regex(@"^\S+( epoch \d+/\d+  |: \d+ epochs)", RegexOptions.CultureInvariant);
 
         protected override void AppendArguments(CommandLineBuilder builder)
         {

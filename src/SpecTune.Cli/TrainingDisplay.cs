@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using SpecTune.Training;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace SpecTune.Cli;
 
@@ -61,18 +63,23 @@ internal sealed class PlainTrainingDisplay(IReadOnlyList<PhasePlan> phases, Text
     }
 }
 
-/// <summary>Spectre.Console progress bars, one per phase, with ETA and the latest loss and metrics.</summary>
+/// <summary>
+/// Spectre.Console progress bars, one per phase, with ETA, the latest loss and metrics. The description stays short
+/// and the metrics column wraps between metrics, so any number of metrics fits an 80-column terminal.
+/// </summary>
 internal sealed class LiveTrainingDisplay(IReadOnlyList<PhasePlan> phases, IAnsiConsole console) : TrainingDisplay(phases)
 {
     private readonly Dictionary<int, ProgressTask> _tasks = new();
     private ProgressContext? _context;
-    private string _lastMetrics = "";
+    private readonly ConcurrentDictionary<int, string[]> _metricsByTask = new();
+    private string[] _lastMetrics = [];
 
     public override T Run<T>(Func<T> train) =>
         console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left },
+                new ProgressBarColumn { Width = Math.Clamp(console.Profile.Width / 8, 8, 40) }, new PercentageColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn(), new MetricsColumn(_metricsByTask))
             .Start(context =>
             {
                 _context = context;
@@ -92,8 +99,37 @@ internal sealed class LiveTrainingDisplay(IReadOnlyList<PhasePlan> phases, IAnsi
         if (!task.IsStarted) task.StartTask();
         task.MaxValue = Math.Max(1, (double)value.Epochs * value.StepsPerEpoch);
         task.Value = (double)value.Epoch * value.StepsPerEpoch + value.StepInEpoch;
-        if (value.EpochCompleted is { } epoch) _lastMetrics = FormatMetrics(epoch.Metrics.Where(m => m.Key != "train-loss").ToDictionary());
-        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"{value.Phase}  epoch {value.Epoch + 1}/{value.Epochs}  loss {Format(value.Loss)}  {_lastMetrics}"));
+        if (value.EpochCompleted is { } epoch)
+            _lastMetrics = epoch.Metrics.Where(m => m.Key != "train-loss").Select(m => $"{m.Key} {Format(m.Value)}").ToArray();
+        _metricsByTask[task.Id] = [$"epoch {value.Epoch + 1}/{value.Epochs}", $"loss {Format(value.Loss)}", .. _lastMetrics];
+    }
+
+    /// <summary>The epoch, loss and metrics of a task, as many per line as fit; a line breaks between metrics, never inside one.</summary>
+    private sealed class MetricsColumn(ConcurrentDictionary<int, string[]> metricsByTask) : ProgressColumn
+    {
+        protected override bool NoWrap => false;
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new MetricLines(metricsByTask.GetValueOrDefault(task.Id, []));
+    }
+
+    private sealed class MetricLines(string[] metrics) : IRenderable
+    {
+        private const int Gap = 2;
+
+        public Measurement Measure(RenderOptions options, int maxWidth) =>
+            new(metrics.Select(m => m.Length).DefaultIfEmpty(0).Max(), metrics.Sum(m => m.Length) + Gap * Math.Max(0, metrics.Length - 1));
+
+        public IEnumerable<Segment> Render(RenderOptions options, int maxWidth)
+        {
+            int used = 0;
+            foreach (var metric in metrics)
+            {
+                if (used > 0 && used + Gap + metric.Length > maxWidth) { yield return Segment.LineBreak; used = 0; }
+                if (used > 0) { yield return new Segment(new string(' ', Gap)); used += Gap; }
+                yield return new Segment(metric);
+                used += metric.Length;
+            }
+        }
     }
 }

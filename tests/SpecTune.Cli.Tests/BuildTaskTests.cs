@@ -27,6 +27,29 @@ public sealed class BuildTaskTests : IDisposable
     }
 
     [Fact]
+    public void Epoch_and_result_lines_are_high_importance_so_the_terminal_logger_shows_them()
+    {
+        var spec = _workspace.WriteSpec("a.spectune.yaml", "spectune: 1\n");
+        var engine = new RecordingEngine();
+        var task = Train(engine, Script("""
+            echo 'phase 1/1 tune: up to 1 epochs of 4 steps, training head'
+            echo 'tune epoch 1/1  train-loss 0.6000  val-accuracy 0.5000  0.1s  ETA 00:00'
+            echo 'tune: 1 epochs; 9 trainable, 0 frozen weights; val-accuracy 0.5000'
+            echo 'final: val-loss 0.6000  val-accuracy 0.5000'
+            echo 'weights: /w/a.safetensors'
+            echo 'trained A in 00:01'
+            """), spec);
+        Assert.True(task.Execute());
+        MessageImportance ImportanceOf(string start) => Assert.Single(engine.Messages, m => m.Message!.StartsWith(start, StringComparison.Ordinal)).Importance;
+        Assert.Equal(MessageImportance.Normal, ImportanceOf("phase 1/1"));
+        Assert.Equal(MessageImportance.High, ImportanceOf("tune epoch 1/1"));
+        Assert.Equal(MessageImportance.High, ImportanceOf("tune: 1 epochs"));
+        Assert.Equal(MessageImportance.High, ImportanceOf("final: "));
+        Assert.Equal(MessageImportance.High, ImportanceOf("weights: "));
+        Assert.Equal(MessageImportance.High, ImportanceOf("trained A"));
+    }
+
+    [Fact]
     public void A_crashed_child_is_an_error_with_its_last_output()
     {
         var spec = _workspace.WriteSpec("a.spectune.yaml", "spectune: 1\n");

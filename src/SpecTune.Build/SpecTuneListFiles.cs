@@ -9,14 +9,15 @@ using Microsoft.Build.Utilities;
 namespace SpecTune.Build
 {
     /// <summary>
-    /// Asks the CLI which files training a spec reads and writes (<c>spectune train SPEC --list-inputs --list-outputs</c>),
-    /// so the training target's Inputs cover the data and base weights as well as the spec. A spec with errors fails
-    /// here, with each diagnostic at its line, before anything is trained.
+    /// Asks the CLI which files training a spec reads and writes and the spec's hash (<c>spectune train SPEC --list-inputs
+    /// --list-outputs</c>), and decides by content whether the spec is up to date (<see cref="TrainingStamp"/>). A spec
+    /// with errors fails here, with each diagnostic at its line, before anything is trained.
     /// </summary>
     public sealed class SpecTuneListFiles : SpecTuneToolTask
     {
         private readonly List<string> _inputs = new List<string>();
         private readonly List<string> _outputs = new List<string>();
+        private string _specHash = "";
 
         /// <summary>The folder for reports (obj/.../spectune/).</summary>
         [Required]
@@ -33,7 +34,10 @@ namespace SpecTune.Build
         [Output]
         public ITaskItem[] Inputs { get; private set; } = Array.Empty<ITaskItem>();
 
-        /// <summary>The spec itself with metadata Report and Weights.</summary>
+        /// <summary>
+        /// The spec itself with metadata Report, Weights, ExtraOutput, Stamp, Fingerprint and UpToDate (true when the
+        /// stamp of the last finished run has this fingerprint and the report and weights exist).
+        /// </summary>
         [Output]
         public ITaskItem? SpecInfo { get; private set; }
 
@@ -49,6 +53,7 @@ namespace SpecTune.Build
         {
             if (line.StartsWith("input: ", StringComparison.Ordinal)) { _inputs.Add(line.Substring(7)); return true; }
             if (line.StartsWith("output: ", StringComparison.Ordinal)) { _outputs.Add(line.Substring(8)); return true; }
+            if (line.StartsWith("spec-hash: ", StringComparison.Ordinal)) { _specHash = line.Substring(11); return true; }
             return false;
         }
 
@@ -71,9 +76,16 @@ namespace SpecTune.Build
                 items.Add(item);
             }
             Inputs = items.ToArray();
+            var stamp = report.Substring(0, report.Length - ".report.json".Length) + ".stamp";
+            var extra = string.IsNullOrEmpty(WeightsOutput) ? "" : weights;
+            var fingerprint = TrainingStamp.Fingerprint(Version, _specHash, extra, spec, _inputs, stamp + ".digests");
             var info = new TaskItem(spec);
             info.SetMetadata("Report", report);
             info.SetMetadata("Weights", weights);
+            info.SetMetadata("ExtraOutput", extra);
+            info.SetMetadata("Stamp", stamp);
+            info.SetMetadata("Fingerprint", fingerprint);
+            info.SetMetadata("UpToDate", TrainingStamp.IsUpToDate(stamp, fingerprint, report, weights) ? "true" : "false");
             SpecInfo = info;
             return true;
         }

@@ -20,6 +20,12 @@ namespace SpecTune.Build
         /// <summary>Also write the final weights here (the item's WeightsOutput metadata).</summary>
         public string? Output { get; set; }
 
+        /// <summary>Where a finished run records <see cref="Fingerprint"/> (see <see cref="TrainingStamp"/>); empty: none.</summary>
+        public string? Stamp { get; set; }
+
+        /// <summary>The fingerprint of the spec and inputs being trained, from SpecTuneListFiles.</summary>
+        public string? Fingerprint { get; set; }
+
         /// <summary>Continue from the latest checkpoint.</summary>
         public bool Resume { get; set; }
 
@@ -74,7 +80,11 @@ namespace SpecTune.Build
         {
             Log.LogMessage(MessageImportance.High, "SpecTune: training {0}", Spec);
             var ok = base.Execute();
-            if (ok && ExitCode == 0) TrainedSpec = Spec;
+            if (ok && ExitCode == 0)
+            {
+                TrainedSpec = Spec;
+                if (!string.IsNullOrEmpty(Stamp) && !string.IsNullOrEmpty(Fingerprint)) TrainingStamp.Write(Stamp!, Fingerprint!);
+            }
             return ok;
         }
     }

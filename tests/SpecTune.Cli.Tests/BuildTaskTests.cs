@@ -113,6 +113,50 @@ public sealed class BuildTaskTests : IDisposable
     }
 
     [Fact]
+    public void Up_to_date_is_decided_by_content_not_timestamps()
+    {
+        var spec = _workspace.WriteSpec("a.spectune.yaml", "spectune: 1\n");
+        var data = _workspace.PathOf("train.csv");
+        File.WriteAllText(data, "x,label\n1,0\n");
+        var weights = _workspace.PathOf("a.safetensors");
+        var hash = _workspace.PathOf("hash.txt");
+        File.WriteAllText(hash, "aaaa");
+        var cli = Script($"echo 'input: {spec}'\necho 'input: {data}'\necho 'output: {weights}'\necho 'output: /w/checkpoint-latest.safetensors'\necho \"spec-hash: $(cat '{hash}')\"");
+        ITaskItem List()
+        {
+            var task = new SpecTuneListFiles { BuildEngine = new RecordingEngine(), CliPath = cli, Spec = spec, IntermediatePath = _workspace.PathOf("obj"), Version = "1.2.3" };
+            Assert.True(task.Execute());
+            return task.SpecInfo!;
+        }
+
+        var first = List();
+        Assert.Equal("false", first.GetMetadata("UpToDate"));
+        // A finished run: the CLI writes the report and the weights, the task the stamp.
+        var train = Train(new RecordingEngine(), Script($"echo '{{}}' > '{first.GetMetadata("Report")}'\necho w > '{weights}'"), spec);
+        (train.Report, train.Stamp, train.Fingerprint) = (first.GetMetadata("Report"), first.GetMetadata("Stamp"), first.GetMetadata("Fingerprint"));
+        Assert.True(train.Execute());
+        Assert.Equal("true", List().GetMetadata("UpToDate"));
+
+        // Newer timestamps with the same content (a spec edit the hash ignores, a data file touched): still up to date.
+        File.SetLastWriteTimeUtc(spec, DateTime.UtcNow.AddMinutes(1));
+        File.SetLastWriteTimeUtc(data, DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal("true", List().GetMetadata("UpToDate"));
+
+        // Changed data (even with its old timestamp) trains again; so does a changed spec hash, or lost weights.
+        var stamp = File.GetLastWriteTimeUtc(data);
+        File.WriteAllText(data, "x,label\n2,0\n");
+        File.SetLastWriteTimeUtc(data, stamp.AddTicks(1));
+        Assert.Equal("false", List().GetMetadata("UpToDate"));
+        File.WriteAllText(data, "x,label\n1,0\n");
+        Assert.Equal("true", List().GetMetadata("UpToDate"));
+        File.WriteAllText(hash, "bbbb");
+        Assert.Equal("false", List().GetMetadata("UpToDate"));
+        File.WriteAllText(hash, "aaaa");
+        File.Delete(weights);
+        Assert.Equal("false", List().GetMetadata("UpToDate"));
+    }
+
+    [Fact]
     public void A_missing_cli_is_a_clear_error()
     {
         var engine = new RecordingEngine();

@@ -88,6 +88,15 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_listed_spec_hash_ignores_comments_and_follows_values()
+    {
+        string HashOf(string spec) => Assert.Single(CliRunner.Run("train", spec, "--list-inputs", "--list-outputs").Out.Split('\n'), l => l.StartsWith("spec-hash: ", StringComparison.Ordinal));
+        var plain = HashOf(TinySpec.Write(_workspace));
+        Assert.Equal(plain, HashOf(TinySpec.Write(_workspace, replace: "# comment line", with: "# another comment\n# and one more")));
+        Assert.NotEqual(plain, HashOf(TinySpec.Write(_workspace, replace: "batch-size: 16", with: "batch-size: 8")));
+    }
+
+    [Fact]
     public void A_missing_weights_file_is_an_error_at_base_weights()
     {
         var spec = TinySpec.Write(_workspace, replace: "input: [1, 12, 12],", with: "input: [1, 12, 12], weights: none.safetensors,");

@@ -136,11 +136,27 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         Assert.DoesNotContain("SpecTune: training", again.Output);
         Assert.Equal(trainedAt, File.GetLastWriteTimeUtc(weights));
 
-        // A data file is an input too: a newer one trains again.
-        File.SetLastWriteTimeUtc(Path.Combine(app, "data", "train-labels-idx1-ubyte.gz"), DateTime.UtcNow.AddSeconds(1));
-        var retrain = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false");
+        // Decided by content: a touched data file and a comment-only spec edit are still up to date...
+        var labels = Path.Combine(app, "data", "train-labels-idx1-ubyte.gz");
+        File.SetLastWriteTimeUtc(labels, DateTime.UtcNow.AddSeconds(1));
+        File.WriteAllText(spec, "# a comment the spec hash ignores\n" + SpecYaml);
+        // (Under the terminal logger, which shows high-importance messages only, and only from detailed verbosity on.)
+        var touched = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false", "-tl:on", "-v:d");
+        Assert.True(touched.ExitCode == 0, touched.ToString());
+        Assert.Contains("SpecTune: up to date, training skipped: tiny.spectune.yaml", touched.Output);
+        Assert.Equal(trainedAt, File.GetLastWriteTimeUtc(weights));
+
+        // ... and changed data trains again (other images; the labels would be the same bytes).
+        using (var other = new TestWorkspace())
+        {
+            other.WriteIdx("train", count: 64, classes: 2, seed: 5);
+            File.Copy(other.PathOf("train-images-idx3-ubyte.gz"), Path.Combine(app, "data", "train-images-idx3-ubyte.gz"), overwrite: true);
+        }
+        var retrain = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false", "-tl:on", "-v:d");
         Assert.True(retrain.ExitCode == 0, retrain.ToString());
         Assert.Contains($"SpecTune: training {spec}", retrain.Output);
+        Assert.Contains("unfreeze epoch 1/1  train-loss", retrain.Output);
+        Assert.Contains("trained Tiny in ", retrain.Output);
 
         // A spec error fails the build at its line, and what was trained before stays.
         File.WriteAllText(spec, SpecYaml.Replace("loss: binary-cross-entropy", "loss: mse", StringComparison.Ordinal));

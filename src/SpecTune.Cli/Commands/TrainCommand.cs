@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using SpecTune.Spec;
 using SpecTune.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -23,7 +24,7 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "auto",
         };
         progress.AcceptOnlyFromAmong("auto", "bars", "lines");
-        var listInputs = new Option<bool>("--list-inputs") { Description = "Print every file training reads (spec, data, base weights), one per line, and exit." };
+        var listInputs = new Option<bool>("--list-inputs") { Description = "Print every file training reads (spec, data, base weights), one per line, and exit (with --list-outputs: labelled lines and the spec's hash)." };
         var listOutputs = new Option<bool>("--list-outputs") { Description = "Print the files training writes (weights, latest checkpoint), one per line, and exit." };
 
         var command = new Command("train", "Fine-tune as the spec says: every phase, with checkpoints; Ctrl+C saves a checkpoint and exits with 130.")
@@ -47,6 +48,8 @@ internal static class TrainCommand
             bool both = listInputs && listOutputs;
             if (listInputs) foreach (var path in file.Inputs()) console.Out.WriteLine(both ? "input: " + path : path);
             if (listOutputs) foreach (var path in file.Outputs()) console.Out.WriteLine(both ? "output: " + path : path);
+            // The build decides by content whether to train: this hash ignores comments and formatting.
+            if (both) console.Out.WriteLine("spec-hash: " + SpecHash.Compute(file.Spec));
             return ExitCodes.Success;
         }
         if (threads is <= 0)

@@ -31,6 +31,97 @@ public sealed class InspectPlotInitTests : IDisposable
         Assert.Contains("fc.0.bias | [1] | F32 | head", lines);
     }
 
+    private static List<string> Rows(string output) =>
+        output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.TrimEnd(), " {2,}", " | ")).ToList();
+
+    [Fact]
+    public void Inspect_a_spec_shows_its_base_groups_and_phases()
+    {
+        var spec = TinySpec.Write(_workspace);
+        var result = CliRunner.Run("inspect", spec);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Rows(result.Out);
+        Assert.Matches(@"tiny\.spectune\.yaml: spec Tiny \(hash [0-9a-f]{12}\), base mlp, task binary-classification", lines[0]);
+        Assert.Contains("groups: body (layers.*); head", lines);
+        Assert.Contains("head-only | 2 | head", lines);
+        Assert.Contains("unfreeze | 1 | head, body", lines);
+    }
+
+    [Fact]
+    public void Inspect_a_metrics_log_shows_one_row_per_epoch()
+    {
+        var spec = TinySpec.Write(_workspace);
+        Assert.Equal(0, CliRunner.Run("train", spec, "--threads", "1").ExitCode);
+        var result = CliRunner.Run("inspect", _workspace.PathOf("out/tiny.metrics.jsonl"));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Rows(result.Out);
+        Assert.EndsWith("tiny.metrics.jsonl: metrics log, 3 epochs in 2 phases", lines[0]);
+        Assert.StartsWith("phase | epoch | train-loss | val-loss | val-accuracy", lines[2]);
+        Assert.Matches(@"^head-only \| 2 \| \d\.\d{4} \| \d\.\d{4} \| \d\.\d{4}", lines[4]);
+        Assert.StartsWith("unfreeze | 1 | ", lines[5]);
+    }
+
+    [Fact]
+    public void Inspect_an_onnx_model_lists_initializers_with_their_parameter_names_and_nodes()
+    {
+        var graph = new global::Onnx.GraphProto { Name = "g" };
+        var weight = new global::Onnx.TensorProto { Name = "fc.weight", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float };
+        weight.Dims.AddRange([2L, 3L]);
+        weight.FloatData.AddRange([1f, 2f, 3f, 4f, 5f, 6f]);
+        var bias = new global::Onnx.TensorProto { Name = "fc.bias", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float };
+        bias.Dims.Add(2L);
+        bias.FloatData.AddRange([0f, 1f]);
+        graph.Initializer.AddRange([weight, bias]);
+        var gemm = new global::Onnx.NodeProto { Name = "classifier", OpType = "Gemm" };
+        gemm.Input.AddRange(["x", "fc.weight", "fc.bias"]);
+        gemm.Output.Add("y");
+        gemm.Attribute.Add(new global::Onnx.AttributeProto { Name = "transB", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(gemm);
+        graph.Input.Add(new global::Onnx.ValueInfoProto { Name = "x" });
+        graph.Output.Add(new global::Onnx.ValueInfoProto { Name = "y" });
+        var model = new global::Onnx.ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = "", Version = 13 });
+        // No .onnx extension: the content decides.
+        var path = _workspace.PathOf("model.bin");
+        using (var stream = File.Create(path)) Google.Protobuf.MessageExtensions.WriteTo(model, stream);
+
+        var result = CliRunner.Run("inspect", path);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Rows(result.Out);
+        Assert.Equal($"{path}: ONNX model, opset 13, 1 nodes, 2 initializers (8 values)", lines[0]);
+        Assert.Contains("inputs: x; outputs: y", lines);
+        Assert.Contains("fc.weight | [2, 3] | float | fc.weight", lines);
+        Assert.Contains("classifier | Gemm | x, fc.weight, fc.bias | y", lines);
+    }
+
+    [Fact]
+    public void Inspect_reads_pytorch_and_torchsharp_files_by_their_content()
+    {
+        var pt = Path.Combine(RepoFiles.Root, "tests", "SpecTune.Runtime.Tests", "TestData", "pytorch", "tiny_state_dict.pt");
+        var result = CliRunner.Run("inspect", pt);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = Rows(result.Out);
+        Assert.EndsWith("tiny_state_dict.pt: PyTorch state dict, 5 tensors, 125 values", lines[0]);
+        Assert.Contains("module.fc.weight | [2, 4] | float64", lines);
+
+        var dat = _workspace.PathOf("weights.dat");
+        using (var tensor = TorchSharp.torch.ones(3, 2))
+            SpecTune.Weights.WeightFiles.WriteTorchSharp(dat, new Dictionary<string, TorchSharp.torch.Tensor> { ["fc.weight"] = tensor });
+        var datResult = CliRunner.Run("inspect", dat);
+        Assert.True(datResult.ExitCode == 0, datResult.ToString());
+        Assert.EndsWith("weights.dat: TorchSharp .dat file, 1 tensors, 6 values", Rows(datResult.Out)[0]);
+    }
+
+    [Fact]
+    public void Inspect_names_the_kinds_it_reads_for_any_other_file()
+    {
+        var path = _workspace.PathOf("notes.txt");
+        File.WriteAllText(path, "just some notes\n");
+        var result = CliRunner.Run("inspect", path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{path}: error: not a file spectune inspect reads; expected a safetensors file, a PyTorch zip", result.Error);
+    }
+
     [Fact]
     public void Inspect_rejects_what_is_neither_file_nor_architecture()
     {

@@ -9,14 +9,15 @@ using SpecTune.Weights;
 namespace SpecTune.Cli.Commands;
 
 /// <summary>
-/// <c>spectune inspect FILE|ARCH [--spec SPEC]</c>: the parameters of a .safetensors file or a zoo architecture
-/// (name, shape, dtype), the group a spec assigns each to, and trainable/frozen counts per phase.
+/// <c>spectune inspect FILE|ARCH [--spec SPEC]</c>: the parameters of a weights file (safetensors, PyTorch, .dat) or a
+/// zoo architecture (name, shape, dtype), the group a spec assigns each to, and trainable/frozen counts per phase; an
+/// ONNX model's initializers and nodes, a spec's phases, a metrics log's epochs. The kind is told by the content.
 /// </summary>
 internal static class InspectCommand
 {
     public static Command Create(CliConsole console)
     {
-        var target = new Argument<string>("target") { Description = $"A .safetensors file, or an architecture: {string.Join(", ", ModelZoo.Architectures)}." };
+        var target = new Argument<string>("target") { Description = $"A file ({InspectedFile.Expected}), or an architecture: {string.Join(", ", ModelZoo.Architectures)}." };
         var spec = new Option<string?>("--spec") { Description = "Assign parameters to the spec's groups and count trainable/frozen weights per phase." };
         var input = new Option<string?>("--input") { Description = "Sample shape for an architecture without --spec, e.g. 3,224,224 (default: 784 for mlp, 1,28,28 for cnn, 3,224,224 for resnets)." };
         var command = new Command("inspect", "List parameters with shapes, dtypes and groups; count trainable and frozen weights per phase.") { target, spec, input };
@@ -35,6 +36,20 @@ internal static class InspectCommand
             return ExitCodes.Error;
         }
 
+        InspectedKind? kind = null;
+        if (!isArchitecture)
+        {
+            kind = InspectedFile.Detect(target);
+            if (kind is null)
+            {
+                console.Error.WriteLine($"{target}: error: not a file spectune inspect reads; expected {InspectedFile.Expected}");
+                return ExitCodes.Error;
+            }
+            if (kind == InspectedKind.Spec) return InspectListings.Spec(console, target);
+            if (kind == InspectedKind.MetricsLog) return InspectListings.MetricsLog(console, target);
+            if (kind == InspectedKind.Onnx) return InspectListings.Onnx(console, target, InspectedFile.ReadOnnx(target)!);
+        }
+
         try
         {
             // The network is needed for groups (--spec) and for an architecture's own listing.
@@ -51,7 +66,7 @@ internal static class InspectCommand
                     rows.Add(new[] { name, Shape(parameter.shape), parameter.dtype.ToString().ToLowerInvariant(), GroupOf(name) });
                 console.Out.WriteLine($"{target}: {rows.Count} parameter tensors, {network.parameters().Sum(p => p.numel()):N0} weights");
             }
-            else
+            else if (kind == InspectedKind.SafeTensors)
             {
                 using var weights = SafeTensors.Read(target);
                 long total = 0;
@@ -62,6 +77,21 @@ internal static class InspectCommand
                     rows.Add(new[] { name, Shape(info.Shape), info.DType, network is null ? "" : GroupOf(name) });
                 }
                 console.Out.WriteLine($"{target}: {rows.Count} tensors, {total:N0} values");
+            }
+            else
+            {
+                var tensors = WeightFiles.Read(target);
+                try
+                {
+                    foreach (var (name, tensor) in tensors)
+                        rows.Add(new[] { name, Shape(tensor.shape), tensor.dtype.ToString().ToLowerInvariant(), network is null ? "" : GroupOf(name) });
+                    var format = kind == InspectedKind.PyTorch ? "PyTorch state dict" : "TorchSharp .dat file";
+                    console.Out.WriteLine($"{target}: {format}, {rows.Count} tensors, {tensors.Values.Sum(t => t.numel()):N0} values");
+                }
+                finally
+                {
+                    foreach (var tensor in tensors.Values) tensor.Dispose();
+                }
             }
             WriteTable(console.Out, file is null ? new[] { "name", "shape", "dtype" } : new[] { "name", "shape", "dtype", "group" },
                 rows.Select(r => file is null ? r[..3] : r).ToList());
@@ -120,7 +150,7 @@ internal static class InspectCommand
 
     private static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 
-    private static void WriteTable(TextWriter output, string[] header, IReadOnlyList<string[]> rows)
+    internal static void WriteTable(TextWriter output, string[] header, IReadOnlyList<string[]> rows)
     {
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         output.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());

@@ -176,6 +176,35 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
     }
 
     [Fact]
+    public void Without_a_libtorch_backend_training_is_SPT0397_at_the_spec_not_a_native_crash()
+    {
+        // TorchSharp (a dependency of SpecTune) brings the native bridge, but no libtorch comes without a backend package.
+        var app = Path.Combine(feed.Root, "NoBackend");
+        Directory.CreateDirectory(Path.Combine(app, "data"));
+        File.WriteAllText(Path.Combine(app, "NoBackend.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="SpecTune" Version="[{feed.Version}]" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), "Console.WriteLine(Tiny.Spec.Name);\n");
+        var spec = Path.Combine(app, "tiny.spectune.yaml");
+        File.WriteAllText(spec, SpecYaml);
+
+        var train = Processes.Dotnet(app, "build", "-t:SpecTuneTrain", "-nodeReuse:false");
+        Assert.NotEqual(0, train.ExitCode);
+        Assert.Contains($"{spec} : error SPT0397: SpecTune: the build output", train.Output);
+        Assert.DoesNotContain("SPT0399", train.Output);
+        Assert.DoesNotContain("SpecTune: training", train.Output);
+    }
+
+    [Fact]
     public void The_template_installs_builds_trains_and_runs()
     {
         var hive = Path.Combine(feed.Root, "template-hive");

@@ -55,7 +55,9 @@ internal static class InspectCommand
             // The network is needed for groups (--spec) and for an architecture's own listing.
             using var network = file is not null || isArchitecture ? BuildNetwork(isArchitecture ? target : null, file, inputText) : null;
             var groups = file is not null && network is not null ? ParameterGroups.Resolve(network, file.Spec) : null;
-            string GroupOf(string name) =>
+            // A file names a one-layer head as torchvision does (fc.weight for the network's fc.0.weight).
+            string GroupOf(string fileName) => GroupOfModuleName(network is null ? fileName : HeadNames.ModuleNameOf(network, fileName));
+            string GroupOfModuleName(string name) =>
                 groups?.All.FirstOrDefault(g => g.Parameters.Any(p => p.Key == name))?.Name
                 ?? (network is not null && name.StartsWith(network.HeadSlot + ".", StringComparison.Ordinal) ? "(old head, replaced)" : "-");
 

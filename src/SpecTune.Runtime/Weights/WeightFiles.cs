@@ -111,10 +111,10 @@ public static class WeightFiles
 
     private static Dictionary<string, Tensor> ReadPyTorch(string path)
     {
-        Hashtable table;
+        List<KeyValuePair<object, object?>> table;
         try
         {
-            table = PyTorchUnpickler.UnpickleStateDict(path);
+            table = PyTorchStateDictReader.Read(path);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -122,7 +122,7 @@ public static class WeightFiles
         }
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var problems = new List<string>();
-        foreach (DictionaryEntry entry in table)
+        foreach (var entry in table)
         {
             if (entry.Key is string name && entry.Value is Tensor tensor) result[name] = tensor;
             else problems.Add($"{entry.Key} ({entry.Value?.GetType().Name ?? "null"})");

@@ -88,6 +88,27 @@ public sealed class WeightFilesTests : IDisposable
     }
 
     [Fact]
+    public void Reads_channels_last_sliced_and_strided_tensors_as_contiguous_ones()
+    {
+        // Made by tools/make-pytorch-strided-fixture.py with Debian's python3-torch 1.13 (torch.save, zip format).
+        var read = WeightFiles.Read(Fixture("strided_state_dict.pt"));
+        try
+        {
+            Assert.All(read.Values, t => Assert.True(t.is_contiguous()));
+            using var channelsLast = arange(24, dtype: float32).reshape(2, 3, 2, 2);
+            Assert.Equal(channelsLast.data<float>().ToArray(), read["channels_last"].contiguous().data<float>().ToArray());
+            Assert.Equal(new[] { 6f, 7, 8, 11, 12, 13 }, read["slice"].data<float>().ToArray());
+            Assert.Equal(new long[] { 2, 3 }, read["slice"].shape);
+            Assert.Equal(new[] { 0f, 3, 1, 4, 2, 5 }, read["transposed"].data<float>().ToArray());
+            Assert.Equal(new[] { 0f, 2, 4, 6, 8 }, read["every_other"].data<float>().ToArray());
+        }
+        finally
+        {
+            Dispose(read);
+        }
+    }
+
+    [Fact]
     public void Reads_a_state_dict_saved_by_real_PyTorch()
     {
         // Made by tools/make-pytorch-fixture.py with Debian's python3-torch 1.13 (torch.save, zip format).

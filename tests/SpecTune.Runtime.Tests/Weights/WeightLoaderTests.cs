@@ -26,6 +26,94 @@ public sealed class WeightLoaderTests : IDisposable
             t.Dispose();
     }
 
+    private static SpecTune.Models.FineTuneNetwork ZooNet(params SpecTune.Spec.HeadLayerSpec[] head)
+    {
+        torch.manual_seed(3);
+        var baseSpec = new SpecTune.Spec.BaseSpec("mlp", null, new SpecTune.Spec.EquatableArray<int>([16]), new SpecTune.Spec.EquatableArray<int>([8]), true);
+        return SpecTune.Models.ModelZoo.Create(baseSpec, new SpecTune.Spec.HeadSpec(null, new SpecTune.Spec.EquatableArray<SpecTune.Spec.HeadLayerSpec>(head)), [16]);
+    }
+
+    private static SpecTune.Spec.HeadLayerSpec Linear(int units) => new(SpecTune.Spec.HeadLayerKind.Linear, units, null);
+
+    [Fact]
+    public void A_one_layer_head_is_saved_under_torchvision_names_and_both_names_load()
+    {
+        using var net = ZooNet(Linear(3));
+        var path = _folder.File("net.safetensors");
+        WeightLoader.SaveModule(path, net);
+        using (var file = SafeTensors.Read(path))
+        {
+            Assert.Contains("fc.weight", file.Names);
+            Assert.Contains("fc.bias", file.Names);
+            Assert.DoesNotContain(file.Names, n => n.StartsWith("fc.0.", StringComparison.Ordinal));
+        }
+        using var fresh = ZooNet(Linear(3));
+        Assert.True(WeightLoader.LoadFile(fresh, path).IsExact);
+        Assert.True(fresh.named_parameters().Single(p => p.name == "fc.0.weight").parameter.allclose(net.named_parameters().Single(p => p.name == "fc.0.weight").parameter, 0, 0));
+
+        // Files written before (fc.0.*) still load strictly.
+        var state = WeightLoader.StateOf(net);
+        try { Assert.True(WeightLoader.Load(ZooNet(Linear(3)), state).IsExact); } finally { Dispose(state); }
+    }
+
+    [Fact]
+    public void A_head_of_several_layers_keeps_its_layer_indices()
+    {
+        using var net = ZooNet(Linear(4), new SpecTune.Spec.HeadLayerSpec(SpecTune.Spec.HeadLayerKind.Relu, null, null), Linear(2));
+        var path = _folder.File("net.safetensors");
+        WeightLoader.SaveModule(path, net);
+        using var file = SafeTensors.Read(path);
+        Assert.Contains("fc.0.weight", file.Names);
+        Assert.Contains("fc.2.weight", file.Names);
+    }
+
+    [Fact]
+    public void A_state_dict_without_num_batches_tracked_loads_strictly_as_in_PyTorch()
+    {
+        using var net = Net(3, 1);
+        var state = WeightLoader.StateOf(Net(3, 2));
+        try
+        {
+            state.Remove("bn1.num_batches_tracked", out var counter);
+            counter!.Dispose();
+            var report = WeightLoader.Load(net, state);
+            Assert.True(report.IsExact, string.Join("; ", report.Warnings));
+            Assert.DoesNotContain("bn1.num_batches_tracked", report.Loaded);
+
+            // Only that omission: a missing running mean still fails a strict load.
+            state.Remove("bn1.running_mean", out var mean);
+            mean!.Dispose();
+            var error = Assert.Throws<WeightLoadException>(() => WeightLoader.Load(net, state));
+            Assert.Equal(["bn1.running_mean"], error.Report.Missing);
+        }
+        finally
+        {
+            Dispose(state);
+        }
+    }
+
+    [Fact]
+    public void When_every_name_differs_by_one_prefix_the_error_says_so_and_suggests_the_rename()
+    {
+        using var net = Net(3, 1);
+        var state = WeightLoader.StateOf(Net(3, 2));
+        var prefixed = state.ToDictionary(e => "module." + e.Key, e => e.Value);
+        try
+        {
+            var error = Assert.Throws<WeightLoadException>(() => WeightLoader.Load(net, prefixed));
+            Assert.Contains("every name in the weights starts with 'module.', which the model's names lack", error.Message);
+            Assert.Contains("base.rename { \"module.\": \"\" }", error.Message);
+
+            // A mismatch that no single prefix explains gets no such hint.
+            var other = Assert.Throws<WeightLoadException>(() => WeightLoader.Load(net, prefixed.ToDictionary(e => e.Key.Replace("module.fc", "head", StringComparison.Ordinal), e => e.Value)));
+            Assert.DoesNotContain("every name in the weights", other.Message);
+        }
+        finally
+        {
+            Dispose(state);
+        }
+    }
+
     [Fact]
     public void StateOf_holds_parameters_and_batchnorm_buffers_as_independent_copies()
     {

@@ -139,9 +139,9 @@ public sealed class DataLoader
             for (; b < BatchesPerEpoch && !Placement.WorkerNeeded; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                long started = Stopwatch.GetTimestamp();
+                long started = Placement.Now();
                 Fill(host, order, epoch, b, parallel: false, cancellationToken);
-                Placement.FilledInline(started, Stopwatch.GetTimestamp());
+                Placement.FilledInline(started, Placement.Now());
                 yield return ToBatch(host);
             }
         }
@@ -163,17 +163,25 @@ public sealed class DataLoader
 
         private readonly double _limit;
         private readonly bool? _worker;
+        private readonly Func<long> _clock;
         private long _previousStart;
         private double _share;
         private int _intervals;
 
-        private PrefetchPlacement(double limit, bool? worker) => (_limit, _worker) = (limit, worker);
+        private PrefetchPlacement(double limit, bool? worker, Func<long>? clock) =>
+            (_limit, _worker, _clock) = (limit, worker, clock ?? Stopwatch.GetTimestamp);
 
-        /// <summary>Decides by the cores and the measured cost of a fill.</summary>
-        public static PrefetchPlacement Auto(double inlineShareLimit = DefaultInlineShareLimit) => new(inlineShareLimit, null);
+        /// <summary>
+        /// Decides by the cores and the measured cost of a fill. <paramref name="clock"/> (Stopwatch ticks by default) times
+        /// the fills; a test passes a clock of its own so that the decision does not depend on how fast the machine is.
+        /// </summary>
+        public static PrefetchPlacement Auto(double inlineShareLimit = DefaultInlineShareLimit, Func<long>? clock = null) => new(inlineShareLimit, null, clock);
+
+        /// <summary>The time a fill starts or ends, in the clock's ticks.</summary>
+        public long Now() => _clock();
 
         /// <summary>Always the worker (true) or always inline (false); for tests.</summary>
-        public static PrefetchPlacement Fixed(bool worker) => new(double.PositiveInfinity, worker);
+        public static PrefetchPlacement Fixed(bool worker) => new(double.PositiveInfinity, worker, null);
 
         /// <summary>Set once inline fills have cost more than the limit; it stays set.</summary>
         public bool WorkerNeeded { get; private set; }

@@ -26,9 +26,24 @@ public static class SafeTensors
 
     /// <summary>
     /// <see cref="Tensor.bytes"/> is an int-sized span, so tensor data moves between file and
-    /// memory in pieces of at most this many bytes. Internal so tests can make it small.
+    /// memory in pieces of at most this many bytes (64 MiB; <see cref="UseChunkBytes"/> changes it for one thread).
     /// </summary>
-    internal static int ChunkBytes = 64 << 20;
+    internal static int ChunkBytes => _chunkBytesOnThisThread ?? 64 << 20;
+
+    [ThreadStatic] private static int? _chunkBytesOnThisThread;
+
+    /// <summary>Small chunks on the calling thread only, until disposed: tests cover many chunks without touching other threads.</summary>
+    internal static IDisposable UseChunkBytes(int bytes)
+    {
+        var previous = _chunkBytesOnThisThread;
+        _chunkBytesOnThisThread = bytes;
+        return new Restore(() => _chunkBytesOnThisThread = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
 
     /// <summary>The dtypes SpecTune reads and writes: the safetensors name, TorchSharp type and element size.</summary>
     internal static readonly IReadOnlyList<(string Name, ScalarType Type, int Size)> DTypes =

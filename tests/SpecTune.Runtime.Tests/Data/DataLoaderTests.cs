@@ -127,17 +127,17 @@ public class DataLoaderTests
     {
         var source = new SyntheticSource(37);
         var onDemand = Read(new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true).Epoch(5));
-        // With a limit of 0 any measured fill is "too costly": inline for four batches (three intervals), then the worker.
-        var placement = DataLoader.PrefetchPlacement.Auto(inlineShareLimit: 0);
+        // A clock of the test's own: every fill takes 10 ticks of a 100-tick interval, a share of 0.1, above the default
+        // limit (0.05): inline for four batches (three intervals, the running mean's minimum), then the worker.
+        long calls = 0;
+        long Clock() { long call = calls++; return 1000 + call / 2 * 100 + (call % 2) * 10; }
+        var placement = DataLoader.PrefetchPlacement.Auto(clock: Clock);
         var loader = new DataLoader(source, 4, shuffle: true, seed: 11, Augmented, training: true, prefetch: 2) { Placement = placement };
 
         var batches = new List<HostCopy>();
-        foreach (var batch in loader.Epoch(5))
-        {
-            batches.AddRange(Read([batch]));
-            Thread.Sleep(2); // a step between batches
-        }
+        foreach (var batch in loader.Epoch(5)) batches.AddRange(Read([batch]));
 
+        Assert.Equal(8, calls); // the inline fills: a start and an end each
         Assert.True(placement.WorkerNeeded);
         Assert.True(placement.UseWorker(spareCore: false));
         AssertSame(onDemand, batches);
@@ -211,14 +211,15 @@ public class DataLoaderTests
             batch.Dispose();
             break;
         }
-        // Leaving the loop disposed the enumerator, which waits for the worker: no read is still running.
+        // Leaving the loop disposed the enumerator, which waits for the worker: no read is still running, and the reads
+        // are at most the batches the worker may have been preparing (the consumed one, two prefetched, one being filled).
         Assert.Equal(0, source.InFlight);
         var readsAfterBreak = source.Reads;
-        Thread.Sleep(50);
-        Assert.Equal(readsAfterBreak, source.Reads);
         Assert.InRange(readsAfterBreak, 2, 2 * 4);
 
+        // The next epoch reads exactly its own 40 samples: nothing of the first epoch's worker reads alongside it.
         Assert.Equal(20, Read(loader.Epoch(1)).Count);
+        Assert.Equal(readsAfterBreak + 40, source.Reads);
     }
 
     [Fact]

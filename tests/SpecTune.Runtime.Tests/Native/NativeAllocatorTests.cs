@@ -54,9 +54,12 @@ public class NativeAllocatorTests
 
     /// <summary>
     /// The behaviour the tuning exists for: activation-sized tensors freed and allocated again are reused, not returned
-    /// to the kernel and faulted back in. Four 12 MiB tensors per cycle, pages touched on this thread, faults counted for
-    /// this thread. Measured on a test thread: no cycle faults tuned; with SPECTUNE_MALLOC_TUNING=0 and this test's
-    /// Applied check removed, every other cycle faults 6,145 pages in again (glibc's adaptive thresholds trim the heap).
+    /// to the kernel and faulted back in. Four 12 MiB tensors per cycle, pages touched and faults counted on a thread of
+    /// the test's own, which glibc gives an arena of its own while the process has fewer than its arena limit (8 per
+    /// core), so other tests' allocations do not take the freed blocks. Untuned (SPECTUNE_MALLOC_TUNING=0, Applied check
+    /// removed), every other cycle faults 6,145 pages in again (glibc's adaptive thresholds trim the heap): half the
+    /// cycles. Tuned, the typical cycle faults nothing; the bound (a quarter of the cycles) tolerates the arena being
+    /// shared once in a while, far from the untuned half.
     /// </summary>
     [Fact]
     public void Freed_activations_are_reused_without_page_faults()
@@ -66,20 +69,32 @@ public class NativeAllocatorTests
         Assert.True(tuning.Applied, tuning.Reason);
         Assert.Same(tuning, NativeAllocator.TuneForTraining()); // once per process
 
-        const int warmup = 3, cycles = 20;
-        var tensors = new torch.Tensor[4];
+        const int warmup = 3, cycles = 24;
         var faults = new List<long>();
-        for (int c = -warmup; c < cycles; c++)
+        Exception? failure = null;
+        var thread = new Thread(() =>
         {
-            long before = ThreadMinorFaults();
-            for (int i = 0; i < tensors.Length; i++) tensors[i] = torch.empty(3L << 20);
-            for (int i = 0; i < tensors.Length; i++) TouchPages(tensors[i]);
-            for (int i = 0; i < tensors.Length; i++) tensors[i].Dispose();
-            if (c >= 0) faults.Add(ThreadMinorFaults() - before);
-        }
-        // A thread sharing this malloc arena may take the freed block once in a while, so two cycles may fault.
+            try
+            {
+                var tensors = new torch.Tensor[4];
+                for (int c = -warmup; c < cycles; c++)
+                {
+                    long before = ThreadMinorFaults();
+                    for (int i = 0; i < tensors.Length; i++) tensors[i] = torch.empty(3L << 20);
+                    for (int i = 0; i < tensors.Length; i++) TouchPages(tensors[i]);
+                    for (int i = 0; i < tensors.Length; i++) tensors[i].Dispose();
+                    if (c >= 0) faults.Add(ThreadMinorFaults() - before);
+                }
+            }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+
         int faulting = faults.Count(f => f > 300);
-        Assert.True(faulting <= 2, $"{faulting} of {cycles} cycles faulted pages in again ({string.Join(", ", faults)}); a cycle writes {4 * 3072} pages");
+        Assert.True(faults.Order().ElementAt(cycles / 2) <= 300 && faulting <= cycles / 4,
+            $"{faulting} of {cycles} cycles faulted pages in again ({string.Join(", ", faults)}); a cycle writes {4 * 3072} pages");
     }
 
     private static void TouchPages(torch.Tensor tensor)

@@ -135,10 +135,16 @@ public sealed class SafeTensorsTests : IDisposable
     public void Large_tensors_move_in_chunks_without_corruption()
     {
         var path = _folder.File("chunks.safetensors");
-        var saved = SafeTensors.ChunkBytes;
-        SafeTensors.ChunkBytes = 12; // 3 floats or 1 double per chunk: many chunks, one partial at the end
-        try
+        // 3 floats or 1 double per chunk: many chunks, one partial at the end. On this thread only, so tests running
+        // in parallel keep the real chunk size.
+        using (SafeTensors.UseChunkBytes(12))
         {
+            Assert.Equal(12, SafeTensors.ChunkBytes);
+            int elsewhere = 0;
+            var other = new Thread(() => elsewhere = SafeTensors.ChunkBytes);
+            other.Start();
+            other.Join();
+            Assert.Equal(64 << 20, elsewhere);
             using var f = arange(0, 1000, dtype: float32).reshape(10, 100);
             using var d = arange(0, 7, dtype: float64);
             SafeTensors.Write(path, new Dictionary<string, Tensor> { ["f"] = f, ["d"] = d.t() }, null);
@@ -148,10 +154,7 @@ public sealed class SafeTensorsTests : IDisposable
             Assert.True(TensorAssert.Identical(f, f2));
             Assert.True(TensorAssert.Identical(d, d2));
         }
-        finally
-        {
-            SafeTensors.ChunkBytes = saved;
-        }
+        Assert.Equal(64 << 20, SafeTensors.ChunkBytes);
     }
 
     [Fact]

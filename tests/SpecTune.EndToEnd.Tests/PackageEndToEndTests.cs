@@ -8,6 +8,7 @@ namespace SpecTune.Tests;
 /// backend, builds, trains its spec with `dotnet build -t:SpecTuneTrain`, and skips training when nothing changed.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(RepositoryBuildsCollection.Name)]
 public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<PackageFeed>
 {
     /// <summary>
@@ -230,7 +231,16 @@ public sealed class PackageEndToEndTests(PackageFeed feed) : IClassFixture<Packa
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.True(File.Exists(Path.Combine(app, "artifacts", "tuned-model.safetensors")), train.ToString());
 
+        // dotnet run uses the weights SpecTuneTrain wrote (copied into the output right after training) ...
         var run = Processes.Dotnet(app, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Using the weights SpecTuneTrain trained", run.Output);
+        Assert.DoesNotContain(" epoch ", run.Output);
+        Assert.Matches(@"accuracy [01]\.\d{3}; weights: ", run.Output);
+        Assert.Matches(@"P\(label = 1\) for the first row: [01]\.\d{3} \(its label: [01]\)", run.Output);
+
+        // ... and trains when asked to.
+        run = Processes.Dotnet(app, "run", "--no-build", "--", "--train");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("head-only epoch 1/5", run.Output);
         Assert.Matches(@"accuracy [01]\.\d{3}; weights: ", run.Output);

@@ -13,7 +13,11 @@ internal static class Processes
 
     public static Result Dotnet(string workingDirectory, params string[] args) => Run("dotnet", workingDirectory, TimeSpan.FromMinutes(3), args);
 
-    public static Result Run(string file, string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Result Run(string file, string workingDirectory, TimeSpan timeout, params string[] args) =>
+        Run(file, workingDirectory, timeout, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs with <paramref name="environment"/> on top of the test's own (a null value removes a variable).</summary>
+    public static Result Run(string file, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -29,6 +33,9 @@ internal static class Processes
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         // Build nodes left behind would outlive the test and keep its temporary folder busy.
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };

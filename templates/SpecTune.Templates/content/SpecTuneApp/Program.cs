@@ -8,24 +8,37 @@ using TorchSharp;
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-// The spec's relative paths (data/, artifacts/) resolve against the output folder, where the build copies the data.
-using var model = TunedModel.Create(AppContext.BaseDirectory);
-var progress = new EpochPrinter();
-var report = args.Contains("--resume")
-    ? model.Train(new TrainingOptions { Resume = true, Progress = progress, Cancellation = cancel.Token })
-    : model.Train(progress, cancel.Token);
-
-if (report.Cancelled)
+// The spec's relative paths (data/, artifacts/) resolve against the output folder, where the build copies the data
+// and the weights `dotnet build -t:SpecTuneTrain` wrote (see the .csproj). With those weights the app uses them;
+// without them, or with --train or --resume, it trains first.
+var weights = Path.Combine(AppContext.BaseDirectory, TunedModel.Spec.Output!);
+TunedModel model;
+if (File.Exists(weights) && !args.Contains("--train") && !args.Contains("--resume"))
 {
-    Console.WriteLine($"Cancelled; checkpoint at {report.CheckpointPath}. Run with --resume to continue.");
-    return 130;
+    model = TunedModel.Load(weights, AppContext.BaseDirectory);
+    Console.WriteLine($"Using the weights SpecTuneTrain trained: {weights} (run with --train to train again)");
 }
-foreach (var phase in report.Phases)
-    Console.WriteLine($"{phase.Name}: {phase.EpochsRun} epochs, {phase.TrainableWeights:N0} trainable / {phase.FrozenWeights:N0} frozen weights");
+else
+{
+    model = TunedModel.Create(AppContext.BaseDirectory);
+    var progress = new EpochPrinter();
+    var report = args.Contains("--resume")
+        ? model.Train(new TrainingOptions { Resume = true, Progress = progress, Cancellation = cancel.Token })
+        : model.Train(progress, cancel.Token);
+    if (report.Cancelled)
+    {
+        Console.WriteLine($"Cancelled; checkpoint at {report.CheckpointPath}. Run with --resume to continue.");
+        model.Dispose();
+        return 130;
+    }
+    foreach (var phase in report.Phases)
+        Console.WriteLine($"{phase.Name}: {phase.EpochsRun} epochs, {phase.TrainableWeights:N0} trainable / {phase.FrozenWeights:N0} frozen weights");
+}
+using var _ = model;
 
 // The validation rows the spec holds out (split: 0.25).
 var evaluation = model.Evaluate();
-Console.WriteLine($"accuracy {evaluation?.Metrics["accuracy"]:0.000}; weights: {report.OutputPath}");
+Console.WriteLine($"accuracy {evaluation?.Metrics["accuracy"]:0.000}; weights: {weights}");
 
 // One sample: the four features of the first row of data/train.csv. Binary classification: P(label = 1).
 var firstRow = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "data", "train.csv")).Skip(1).First().Split(',');

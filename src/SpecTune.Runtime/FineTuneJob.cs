@@ -3,6 +3,7 @@ using SpecTune.Freezing;
 using SpecTune.Losses;
 using SpecTune.Metrics;
 using SpecTune.Models;
+using SpecTune.Optimization;
 using SpecTune.Onnx;
 using SpecTune.Spec;
 using SpecTune.Training;
@@ -119,8 +120,53 @@ public sealed class FineTuneJob : IDisposable
         return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)), (train, valid));
     }
 
-    /// <summary>Runs every phase of the spec.</summary>
-    public TrainingReport Train(TrainingOptions? options = null) => new Trainer(this).Run(options ?? new TrainingOptions());
+    /// <summary>
+    /// Runs every phase of the spec (or what the latest checkpoint says is left of them) on a <see cref="Learner"/>
+    /// with the spec's callbacks: allocator tuning, feature cache, divergence guard, early stopping, checkpoints, the
+    /// metrics log, progress. Writes the output weights when the spec names them.
+    /// </summary>
+    public TrainingReport Train(TrainingOptions? options = null)
+    {
+        options ??= new TrainingOptions();
+        var trainLoader = CreateTrainLoader();
+        var checkpoints = new CheckpointCallback(CheckpointFolder, SpecHash, options.Resume);
+        var callbacks = new List<LearnerCallback>
+        {
+            new FeatureCacheCallback(Spec, HasAugmentation, new FeatureCacheSet(this, options.FeatureCacheMemoryLimit, options.FeatureCacheDirectory), trainLoader),
+            new DivergenceGuard(checkpoints.LatestPath),
+            checkpoints,
+        };
+        if (options.TuneNativeAllocator) callbacks.Add(new NativeAllocatorCallback());
+        if (Spec.EarlyStopping is { } stopping) callbacks.Add(new EarlyStoppingCallback(stopping));
+        if (MetricsLogPath is { } log) callbacks.Add(new MetricsLogCallback(log));
+        if (options.Progress is { } progress) callbacks.Add(new ProgressCallback(progress, options.ProgressInterval));
+        callbacks.AddRange(options.Callbacks);
+
+        var fit = CreateLearner(trainLoader, callbacks, options.Cancellation).Fit(PhasePlanner.Plan(Spec));
+        if (fit.Cancelled)
+            return new TrainingReport(Spec.Name, SpecHash, fit.Epochs, fit.Phases, Cancelled: true, null, checkpoints.LatestPath, null);
+        if (OutputPath is { } output) SaveWeights(output);
+        // The last phase's final evaluation is of the weights being returned; evaluate only if no phase ran here.
+        return new TrainingReport(Spec.Name, SpecHash, fit.Epochs, fit.Phases, Cancelled: false, OutputPath, checkpoints.LatestPath,
+            fit.Evaluation ?? EvaluateValidation());
+    }
+
+    /// <summary>A learner over this job's network, groups, data and loss, with the spec's optimizer.</summary>
+    public Learner CreateLearner(IEnumerable<LearnerCallback>? callbacks = null, CancellationToken cancellation = default) =>
+        CreateLearner(CreateTrainLoader(), callbacks ?? [], cancellation);
+
+    private Learner CreateLearner(DataLoader trainLoader, IEnumerable<LearnerCallback> callbacks, CancellationToken cancellation) =>
+        new(Network, Groups, trainLoader, _valid is null ? null : CreateLoader(_valid, training: false), Loss,
+            groups => FineTuneOptimizer.Create(Spec.Optimizer, groups), callbacks,
+            new LearnerOptions
+            {
+                Device = Device,
+                Metrics = Spec.Metrics.ToArray(),
+                ClassCount = ClassCount,
+                Cancellation = cancellation,
+                GradientClip = Spec.Optimizer.GradientClip,
+                Regularizer = Regularizer,
+            });
 
     /// <summary>Loss and metrics on the validation data; null when the spec has none.</summary>
     public EvaluationResult? EvaluateValidation() => _valid is null ? null : Evaluate(_valid);
@@ -132,35 +178,10 @@ public sealed class FineTuneJob : IDisposable
     /// Loss and metrics over <paramref name="batches"/>, the network in eval mode and under no_grad; <paramref name="forward"/>
     /// maps a batch's features (on the device) to outputs: the whole network, or the head alone on cached backbone features.
     /// </summary>
-    internal EvaluationResult Evaluate(IEnumerable<Batch> batches, Func<Tensor, Tensor> forward)
-    {
-        var metrics = new MetricSet(Spec.Task, Spec.Metrics, ClassCount);
-        double lossSum = 0;
-        int samples = 0;
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
-        {
-            using var _ = no_grad();
-            foreach (var batch in batches)
-            {
-                using (batch)
-                using (var scope = NewDisposeScope())
-                {
-                    var output = forward(batch.Features.to(Device));
-                    var target = batch.Targets.to(Device);
-                    lossSum += Loss.Compute(output, target).item<float>() * batch.Size;
-                    samples += batch.Size;
-                    metrics.Add(Spec.Task == TaskKind.Regression ? output : Loss.Predictions(output), target);
-                }
-            }
-        }
-        finally
-        {
-            Network.train(wasTraining);
-        }
-        return new EvaluationResult(samples == 0 ? double.NaN : lossSum / samples, metrics.Compute(), metrics.ConfusionMatrix, samples);
-    }
+    internal EvaluationResult Evaluate(IEnumerable<Batch> batches, Func<Tensor, Tensor> forward) =>
+        (_evaluator ??= CreateLearner(CreateTrainLoader(), [], default)).Evaluate(batches, forward);
+
+    private Learner? _evaluator;
 
     /// <summary>
     /// The model's answer for a batch of preprocessed inputs [N, ...sample shape]: probabilities of the positive

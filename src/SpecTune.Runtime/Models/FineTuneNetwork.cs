@@ -58,6 +58,17 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
         return Head.call(features);
     }
 
+    /// <summary>
+    /// The output for a batch's named inputs. One input runs <see cref="forward"/>; a network that takes several
+    /// (input_ids, attention_mask ...) overrides this.
+    /// </summary>
+    public virtual Tensor Forward(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        if (inputs.Count != 1)
+            throw new ArgumentException($"{GetType().Name} takes one input; the batch has {string.Join(", ", inputs.Keys)}. Override Forward(inputs) to take several.", nameof(inputs));
+        return call(inputs.Values.First());
+    }
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

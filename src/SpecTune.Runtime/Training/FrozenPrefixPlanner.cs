@@ -71,6 +71,13 @@ public static class FrozenPrefixPlanner
         return new FrozenPrefixPlan(PrefixMode.Cached, frozen < stages.Count ? stop : null, frozen, stages[frozen - 1].Name);
     }
 
+    /// <summary>True when some backbone (non-head) parameter requires a gradient: without a cache the phase is <see cref="PrefixMode.Trainable"/>.</summary>
+    public static bool BackboneTrains(FineTuneNetwork network)
+    {
+        var headPrefix = network.HeadSlot + ".";
+        return network.named_parameters().Any(p => !p.name.StartsWith(headPrefix, StringComparison.Ordinal) && p.parameter.requires_grad);
+    }
+
     /// <summary>Why <paramref name="stage"/>'s output could change between epochs for the same sample; null when it cannot.</summary>
     private static string? WhyNotCacheable(BackboneStage stage, FineTuneNetwork network, string headPrefix, PhasePlan phase)
     {

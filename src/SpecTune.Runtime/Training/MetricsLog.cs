@@ -11,6 +11,7 @@ namespace SpecTune.Training;
 /// </summary>
 public sealed class MetricsLog
 {
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
     private readonly string _path;
 
     /// <summary>Logs to <paramref name="path"/>; a fresh run truncates it, a resumed run appends.</summary>
@@ -22,10 +23,21 @@ public sealed class MetricsLog
         if (!append) File.WriteAllText(path, "");
     }
 
-    /// <summary>Writes one epoch's line.</summary>
+    /// <summary>Replaces the log at <paramref name="path"/> with <paramref name="epochs"/>' lines (atomically) and returns it for appending.</summary>
+    public static MetricsLog Rewrite(string path, IEnumerable<EpochResult> epochs)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        File.WriteAllText(temp, string.Concat(epochs.Select(e => Format(e) + "\n")), Utf8NoBom);
+        File.Move(temp, full, overwrite: true);
+        return new MetricsLog(full, append: true);
+    }
+
+    /// <summary>Writes one epoch's line (UTF-8, no byte-order mark).</summary>
     public void Append(EpochResult epoch)
     {
-        File.AppendAllText(_path, Format(epoch) + "\n", Encoding.UTF8);
+        File.AppendAllText(_path, Format(epoch) + "\n", Utf8NoBom);
     }
 
     /// <summary>The JSON line for <paramref name="epoch"/> (non-finite numbers are written as null).</summary>

@@ -30,6 +30,9 @@ public sealed record TrainingOptions
     /// Default true; SPECTUNE_MALLOC_TUNING=0 or the user's own malloc settings also leave the allocator alone.
     /// </summary>
     public bool TuneNativeAllocator { get; init; } = true;
+
+    /// <summary>Your own callbacks, run with the spec's (checkpoints, early stopping, metrics log ...) in <see cref="LearnerCallback.Order"/>.</summary>
+    public IReadOnlyList<LearnerCallback> Callbacks { get; init; } = [];
 }
 
 /// <summary>A progress event: a step (<see cref="EpochCompleted"/> null) or the end of an epoch.</summary>

@@ -54,10 +54,12 @@ internal sealed class TrainingStep
     public double Run(Batch batch, FineTuneOptimizer optimizer, FrozenPrefixPlan plan)
     {
         using var scope = NewDisposeScope();
-        var input = batch.Features.to(_device);
+        // One input runs as the phase's prefix plan says; several named inputs run the network's Forward(inputs).
+        var input = batch.Inputs.Count == 1 ? batch.Features.to(_device) : null;
+        var inputs = input is null ? OnDevice(batch.Inputs, _device) : null;
         var target = batch.Targets.to(_device);
         optimizer.ZeroGrad();
-        var output = Forward(input, plan);
+        var output = input is not null ? Forward(input, plan) : _network.Forward(inputs!);
         var loss = _loss.Compute(output, target);
         if (_regularizer is { } l2sp) loss = loss + l2sp.Penalty();
         double value = loss.item<float>();
@@ -68,4 +70,8 @@ internal sealed class TrainingStep
         optimizer.Step();
         return value;
     }
+
+    /// <summary>Each of <paramref name="inputs"/> on <paramref name="device"/> (in the caller's dispose scope).</summary>
+    internal static Dictionary<string, Tensor> OnDevice(IReadOnlyDictionary<string, Tensor> inputs, Device device) =>
+        inputs.ToDictionary(kv => kv.Key, kv => kv.Value.to(device), StringComparer.Ordinal);
 }

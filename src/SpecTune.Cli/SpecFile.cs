@@ -24,7 +24,7 @@ internal sealed class SpecFile
     public IReadOnlyList<SpecDiagnostic> Diagnostics { get; }
 
     /// <summary>A path from the spec, made absolute against the spec's folder.</summary>
-    public string Resolve(string path) => Path.GetFullPath(path, Directory);
+    public string Resolve(string path) => SpecPaths.Resolve(Directory, path)!;
 
     /// <summary>
     /// Reads and checks <paramref name="path"/>, printing every diagnostic to the error writer as
@@ -76,7 +76,5 @@ internal sealed class SpecFile
     }
 
     /// <summary>The runtime's checkpoint folder for this spec (its <c>checkpoints:</c>, else artifacts/NAME/checkpoints).</summary>
-    public string CheckpointFolder => Spec.Checkpoints is null
-        ? Path.Combine(Directory, "artifacts", Spec.Name, "checkpoints")
-        : Resolve(Spec.Checkpoints);
+    public string CheckpointFolder => SpecPaths.CheckpointFolder(Spec, Directory);
 }

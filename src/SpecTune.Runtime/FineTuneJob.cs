@@ -4,6 +4,7 @@ using SpecTune.Losses;
 using SpecTune.Metrics;
 using SpecTune.Models;
 using SpecTune.Optimization;
+using SpecTune.Planning;
 using SpecTune.Onnx;
 using SpecTune.Spec;
 using SpecTune.Training;
@@ -22,38 +23,56 @@ namespace SpecTune;
 /// </summary>
 public sealed class FineTuneJob : IDisposable
 {
-    private readonly IDataSource _train;
+    private readonly IDataSource? _train;
     private readonly IDataSource? _valid;
-    private readonly TransformPipeline _transforms;
+    private readonly TransformPipeline? _transforms;
 
-    private FineTuneJob(FineTuneSpec spec, string baseDirectory, (IDataSource Train, IDataSource? Valid)? sources = null)
+    /// <summary>
+    /// Builds the session from <paramref name="plan"/>: the data (unless <paramref name="withData"/> is false: an
+    /// inference model), the network for the data's sample shape (or base.input), the pretrained weights (with data
+    /// only), the groups and the loss.
+    /// </summary>
+    private FineTuneJob(FineTunePlan plan, (IDataSource Train, IDataSource? Valid)? sources, bool withData = true)
     {
-        Spec = spec;
-        BaseDirectory = baseDirectory;
-        SpecHash = global::SpecTune.Spec.SpecHash.Compute(spec);
+        Plan = plan;
+        var spec = Spec = plan.Spec;
+        BaseDirectory = plan.BaseDirectory;
+        SpecHash = plan.SpecHash;
         Device = torch.device(spec.Device);
-        torch.set_num_threads(spec.Threads ?? Environment.ProcessorCount);
+        ProcessState.ApplyThreads(spec);
 
-        (_train, _valid) = sources ?? DataSourceFactory.Create(spec.Data, baseDirectory, spec.Task, spec.Seed);
-        _transforms = TransformPipeline.FromSpec(spec.Data.Transforms, _train.SampleShape);
-        var sampleShape = _transforms.OutputShape(_train.SampleShape, training: false);
-        CheckInputShape(spec, sampleShape);
-        CheckClassCount(spec, _train);
+        IReadOnlyList<int>? sampleShape = null;
+        if (withData)
+        {
+            (_train, _valid) = sources ?? plan.OpenData();
+            _transforms = TransformPipeline.FromSpec(spec.Data.Transforms, _train.SampleShape);
+            sampleShape = _transforms.OutputShape(_train.SampleShape, training: false);
+            CheckInputShape(spec, sampleShape);
+            CheckClassCount(spec, _train);
+            ClassNames = ClassNamesOf(spec, _train);
+        }
 
-        // One seed drives initialisation (here), dropout (the same generator) and data order/augmentation (the loaders).
-        torch.manual_seed(spec.Seed);
-        // An ONNX base is imported as a trainable graph, cut where the spec says, with the head on its features.
-        Network = spec.Base.Onnx is { } onnx
-            ? OnnxFineTuneNetwork.Load(Resolve(onnx)!, spec.Base.CutAt, width => HeadBuilder.Build(spec.Head, width), sampleShape)
-            : ModelZoo.Create(spec.Base, spec.Head, sampleShape);
-        if (spec.Base.Weights is { } weights)
-            WeightReport = LoadBaseWeights(Resolve(weights)!);
+        ProcessState.ApplySeed(spec);
+        Network = plan.CreateNetwork(sampleShape);
+        if (withData && plan.BaseWeightsPath is { } weights)
+            WeightReport = LoadBaseWeights(weights);
         Network.to(Device);
         Groups = ParameterGroups.Resolve(Network, spec);
         Loss = LossFunction.Create(spec.Loss, spec.Task, HeadBuilder.LastLayer(spec.Head));
-        if (spec.Regularization is { L2Sp: > 0 } regularization)
+        if (withData && spec.Regularization is { L2Sp: > 0 } regularization)
             Regularizer = new L2SpRegularizer(regularization.L2Sp, Groups);
     }
+
+    /// <summary>The compiled spec (layer 2): resolved paths, phases, the network factory.</summary>
+    public FineTunePlan Plan { get; }
+
+    /// <summary>Class names, label i is ClassNames[i]: the image folders' names, else the spec's classes, else 0..C-1; empty for regression.</summary>
+    public IReadOnlyList<string> ClassNames { get => _classNames; private init => _classNames = value; }
+
+    private IReadOnlyList<string> _classNames = [];
+
+    /// <summary>True when the job was loaded for inference (no data: it cannot train or evaluate on the spec's data).</summary>
+    public bool IsInferenceOnly => _train is null;
 
     /// <summary>The spec being run.</summary>
     public FineTuneSpec Spec { get; }
@@ -81,11 +100,11 @@ public sealed class FineTuneJob : IDisposable
 
     internal L2SpRegularizer? Regularizer { get; }
 
-    internal string CheckpointFolder => Resolve(Spec.Checkpoints) ?? Path.Combine(BaseDirectory, "artifacts", Spec.Name, "checkpoints");
+    internal string CheckpointFolder => Plan.CheckpointFolder;
 
-    internal string? MetricsLogPath => Resolve(Spec.MetricsLog);
+    internal string? MetricsLogPath => Plan.MetricsLogPath;
 
-    internal string? OutputPath => Resolve(Spec.Output);
+    internal string? OutputPath => Plan.OutputPath;
 
     /// <summary>Reads, checks and prepares the spec at <paramref name="path"/>.</summary>
     /// <exception cref="SpecException">The spec has errors; each diagnostic names the line.</exception>
@@ -96,15 +115,13 @@ public sealed class FineTuneJob : IDisposable
         var result = SpecYamlReader.Read(File.ReadAllText(full), full);
         if (result.Spec is null || result.Diagnostics.Any(d => d.IsError))
             throw new SpecException(result.Diagnostics.Where(d => d.IsError).ToList());
-        return new FineTuneJob(result.Spec, Path.GetDirectoryName(full)!);
+        return new FineTuneJob(FineTunePlan.CompileChecked(result.Spec, Path.GetDirectoryName(full)!), null);
     }
 
     /// <summary>Prepares an already-read spec; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
     public static FineTuneJob FromSpec(FineTuneSpec spec, string? baseDirectory = null)
     {
-        var errors = SpecChecker.Check(spec).Where(d => d.IsError).ToList();
-        if (errors.Count > 0) throw new SpecException(errors);
-        return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)));
+        return new FineTuneJob(FineTunePlan.Compile(spec, baseDirectory), null);
     }
 
     /// <summary>
@@ -115,9 +132,37 @@ public sealed class FineTuneJob : IDisposable
     public static FineTuneJob FromSpec(FineTuneSpec spec, IDataSource train, IDataSource? valid, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var errors = SpecChecker.Check(spec).Where(d => d.IsError).ToList();
-        if (errors.Count > 0) throw new SpecException(errors);
-        return new FineTuneJob(spec, Path.GetFullPath(baseDirectory ?? (spec.SourcePath is null ? "." : Path.GetDirectoryName(spec.SourcePath)!)), (train, valid));
+        return new FineTuneJob(FineTunePlan.Compile(spec, baseDirectory), (train, valid));
+    }
+
+    /// <summary>
+    /// The network of <paramref name="spec"/> with the fine-tuned weights of <paramref name="weightsPath"/> (head
+    /// included, strictly), for inference: no data and no base weights are opened, so a folder holding only the
+    /// weights file is enough (an ONNX base also needs its .onnx graph). Class names come from the weights file.
+    /// </summary>
+    public static FineTuneJob ForInference(FineTuneSpec spec, string weightsPath, string? baseDirectory = null)
+    {
+        var job = new FineTuneJob(FineTunePlan.Compile(spec, baseDirectory), null, withData: false);
+        try
+        {
+            var full = Path.GetFullPath(weightsPath, job.BaseDirectory);
+            WeightLoader.LoadFile(job.Network, full, WeightLoadOptions.Default);
+            using (var file = SafeTensorsFile.Open(full))
+                if (file.Metadata.TryGetValue(ClassNamesKey, out var names))
+                    return job.WithClassNames(System.Text.Json.JsonSerializer.Deserialize<string[]>(names) ?? []);
+            return job.WithClassNames(DefaultClassNames(spec, HeadBuilder.OutputCount(spec.Head, 0)));
+        }
+        catch
+        {
+            job.Dispose();
+            throw;
+        }
+    }
+
+    private FineTuneJob WithClassNames(IReadOnlyList<string> names)
+    {
+        _classNames = names;
+        return this;
     }
 
     /// <summary>
@@ -212,6 +257,7 @@ public sealed class FineTuneJob : IDisposable
             ["spectune.spec_hash"] = SpecHash,
             ["spectune.architecture"] = Spec.Base.Onnx is { } onnx ? "onnx:" + Path.GetFileName(onnx) : Spec.Base.Architecture,
             ["spectune.head_slot"] = Network.HeadSlot,
+            [ClassNamesKey] = System.Text.Json.JsonSerializer.Serialize(ClassNames),
         };
         WeightLoader.SaveModule(path, Network, metadata);
     }
@@ -237,13 +283,14 @@ public sealed class FineTuneJob : IDisposable
         }
     }
 
-    internal DataLoader CreateTrainLoader() => CreateLoader(_train, training: true);
+    internal DataLoader CreateTrainLoader() => CreateLoader(TrainSource, training: true);
 
-    internal IDataSource TrainSource => _train;
+    internal IDataSource TrainSource => _train ?? throw new InvalidOperationException(
+        $"'{Spec.Name}' was loaded for inference, without data; create it from the spec (FromSpec, Create) to train or evaluate on the spec's data.");
 
     internal IDataSource? ValidSource => _valid;
 
-    internal bool HasAugmentation => _transforms.HasAugmentation;
+    internal bool HasAugmentation => _transforms?.HasAugmentation ?? false;
 
     /// <summary>Every sample of <paramref name="source"/> in source order, preprocessed, never augmented (feature caches read this).</summary>
     internal DataLoader CreateOrderedLoader(IDataSource source) => CreateLoader(source, training: false);
@@ -257,14 +304,30 @@ public sealed class FineTuneJob : IDisposable
             $"origin={source.Origin} count={source.Count} shape=[{string.Join(",", source.SampleShape)}] classes={source.ClassCount}",
             $"format={d.Format} train={d.Train.Path}|{d.Train.Labels} valid={d.Valid?.Path}|{d.Valid?.Labels} split={d.Split} classes=[{string.Join(",", d.Classes)}] label={d.LabelColumn} task={Spec.Task}",
             $"resize=[{string.Join(",", t.Resize)}] channels={t.Channels} scale={t.Scale} mean=[{string.Join(",", t.Mean)}] std=[{string.Join(",", t.Std)}] flip={t.RandomFlip} crop={t.RandomCrop}",
-            "pipeline=" + string.Join(",", _transforms.Transforms.Select(x => x.GetType().Name)));
+            "pipeline=" + string.Join(",", (_transforms?.Transforms ?? []).Select(x => x.GetType().Name)));
     }
 
     private DataLoader CreateLoader(IDataSource source, bool training) =>
-        new(source, Spec.Data.BatchSize, shuffle: training && Spec.Data.Shuffle, seed: Spec.Seed, _transforms, training,
+        new(source, Spec.Data.BatchSize, shuffle: training && Spec.Data.Shuffle, seed: Spec.Seed, _transforms ?? TransformPipeline.Empty, training,
             Spec.Data.Prefetch, Spec.Task == TaskKind.MulticlassClassification ? TargetKind.ClassIndex : TargetKind.Value);
 
-    private int ClassCount => Spec.Task == TaskKind.Regression ? 0 : Math.Max(2, _train.ClassCount);
+    private int ClassCount => Spec.Task == TaskKind.Regression ? 0 : Math.Max(2, _train?.ClassCount ?? ClassNames.Count);
+
+    internal const string ClassNamesKey = "spectune.class_names";
+
+    private static IReadOnlyList<string> ClassNamesOf(FineTuneSpec spec, IDataSource train)
+    {
+        if (spec.Task == TaskKind.Regression) return [];
+        var source = train is ClassFilterSource filtered ? filtered.Source : train;
+        if (source is ImageFolderDataSource folders)
+            return spec.Data.Classes.IsEmpty ? folders.ClassNames : spec.Data.Classes.Select(c => folders.ClassNames[c]).ToArray();
+        return DefaultClassNames(spec, Math.Max(2, train.ClassCount));
+    }
+
+    private static IReadOnlyList<string> DefaultClassNames(FineTuneSpec spec, int count) =>
+        spec.Task == TaskKind.Regression ? []
+        : !spec.Data.Classes.IsEmpty ? spec.Data.Classes.Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray()
+        : Enumerable.Range(0, spec.Task == TaskKind.BinaryClassification ? 2 : count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     private WeightLoadReport LoadBaseWeights(string path)
     {
@@ -284,7 +347,6 @@ public sealed class FineTuneJob : IDisposable
         }
     }
 
-    private string? Resolve(string? path) => path is null ? null : Path.GetFullPath(Path.Combine(BaseDirectory, path));
 
     private static void CheckInputShape(FineTuneSpec spec, IReadOnlyList<int> sampleShape)
     {

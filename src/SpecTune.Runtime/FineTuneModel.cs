@@ -31,6 +31,45 @@ public abstract class FineTuneModel : IDisposable
     /// <summary>Every parameter, by group.</summary>
     public ParameterGroups Groups => Job.Groups;
 
+    /// <summary>What the model predicts.</summary>
+    public Spec.TaskKind Task => Job.Spec.Task;
+
+    /// <summary>Class names (label i is ClassNames[i]); empty for regression.</summary>
+    public IReadOnlyList<string> ClassNames => Job.ClassNames;
+
+    /// <summary>
+    /// A model for inference from <paramref name="spec"/> and its fine-tuned weights file alone: no data, no base weights
+    /// (see <see cref="FineTuneJob.ForInference"/>).
+    /// </summary>
+    public static FineTuneModel Load(Spec.FineTuneSpec spec, string weightsPath, string? baseDirectory = null) =>
+        new LoadedModel(FineTuneJob.ForInference(spec, weightsPath, baseDirectory));
+
+    /// <summary>
+    /// Enters phase <paramref name="index"/> of the spec with the one freezer (<see cref="FreezeController"/>): flags,
+    /// BatchNorm policy, gradient release, then training mode with frozen BatchNorm layers in eval mode.
+    /// </summary>
+    protected void EnterPhase(int index)
+    {
+        var phase = PhasePlanner.Plan(Job.Spec)[index];
+        var freeze = new FreezeController(Network, Groups);
+        freeze.Enter(phase);
+        freeze.SetTrainingMode(phase);
+    }
+
+    /// <summary>The output row (probabilities or values) for an image file, preprocessed as the spec's image data is.</summary>
+    public float[] PredictImageFile(string path)
+    {
+        using var sample = new Preprocessing(Job.Spec).FromImageFile(path);
+        return PredictRow(sample);
+    }
+
+    /// <summary>The output row for one CSV row of feature values (without the label column), scaled as the spec's CSV data is.</summary>
+    public float[] PredictCsvRow(string row)
+    {
+        using var sample = new Preprocessing(Job.Spec).FromCsvRow(row);
+        return PredictRow(sample);
+    }
+
     /// <summary>Loads weights (head included, strictly by name and shape) from a .safetensors file written by training or <see cref="SaveWeights"/>.</summary>
     public void LoadWeights(string path) => WeightLoader.LoadFile(Network, path, WeightLoadOptions.Default);
 
@@ -85,6 +124,9 @@ public abstract class FineTuneModel : IDisposable
         if (disposing) Job.Dispose();
     }
 }
+
+/// <summary>A model loaded by <see cref="FineTuneModel.Load"/> (no generated class).</summary>
+internal sealed class LoadedModel(FineTuneJob job) : FineTuneModel(job);
 
 /// <summary>A multiclass prediction: the most probable class and every class's probability.</summary>
 /// <param name="Class">The index of the most probable class (after <c>data.classes</c> renumbering).</param>

@@ -104,28 +104,15 @@ namespace SpecTune.Generators.Emitting
             w.Line();
 
             w.Line("/// <summary>");
-            w.Line("/// Sets which groups train as <paramref name=\"phase\"/> says: its groups are unfrozen, every other group is frozen.");
-            w.Line("/// <c>Train</c> enters each phase itself (flags, BatchNorm policy and a fresh optimizer together); call this for your own loops.");
+            w.Line("/// Enters <paramref name=\"phase\"/> with the runtime's one freezer: its groups train, every other group is frozen, the");
+            w.Line("/// BatchNorm policy applies, frozen parameters release their gradients, and the network is in training mode.");
+            w.Line("/// <c>Train</c> enters each phase itself; call this for your own loops.");
             w.Line("/// </summary>");
             using (w.Block("public void Enter(Phase phase)"))
             {
-                using (w.Block("switch (phase)"))
-                {
-                    var groups = Groups(model).ToList();
-                    foreach (var p in spec.Phases)
-                    {
-                        w.Line("case Phase." + MemberNames.Pascal(p.Name) + ":");
-                        w.Indent();
-                        foreach (var (group, member, _) in groups)
-                            w.Line(member + (p.Train.Contains(group) ? ".Unfreeze();" : ".Freeze();"));
-                        w.Line("break;");
-                        w.Outdent();
-                    }
-                    w.Line("default:");
-                    w.Indent();
-                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(phase), phase, " + CSharpLiteral.String("Not a phase of " + spec.Name + ".") + ");");
-                    w.Outdent();
-                }
+                w.Line("if ((int)phase < 0 || (int)phase >= " + CSharpLiteral.Int(spec.Phases.Count) + ")");
+                w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(phase), phase, " + CSharpLiteral.String("Not a phase of " + spec.Name + ".") + ");");
+                w.Line("EnterPhase((int)phase);");
             }
             w.Line();
         }
@@ -164,24 +151,23 @@ namespace SpecTune.Generators.Emitting
             w.Line("/// <param name=\"baseDirectory\">Relative paths in the spec resolve against this folder; null for the current directory.</param>");
             w.Line("/// <exception cref=\"global::SpecTune.Spec.SpecException\">The data does not fit the spec (input shape, classes).</exception>");
             w.Line("public static " + name + " Create(string? baseDirectory = null) =>");
-            w.Line("    new " + name + "(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));");
+            w.Line("    new " + name + "(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory));");
             w.Line();
             w.Line("/// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>");
             w.Line("/// <param name=\"train\">Training samples.</param>");
             w.Line("/// <param name=\"valid\">Validation samples; null for none.</param>");
             w.Line("/// <param name=\"baseDirectory\">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>");
             w.Line("public static " + name + " Create(" + DataSource + " train, " + DataSource + "? valid, string? baseDirectory = null) =>");
-            w.Line("    new " + name + "(global::SpecTune.FineTuneJob.FromSpec(Spec, train, valid, baseDirectory ?? global::System.Environment.CurrentDirectory));");
+            w.Line("    new " + name + "(global::SpecTune.FineTuneJob.FromSpec(Spec, train, valid, baseDirectory));");
             w.Line();
-            w.Line("/// <summary>Creates the model and loads fine-tuned weights (head included) from a .safetensors file written by <c>Train</c> or <c>SaveWeights</c>.</summary>");
+            w.Line("/// <summary>");
+            w.Line("/// The model for inference with fine-tuned weights (head included) from a .safetensors file written by <c>Train</c> or");
+            w.Line("/// <c>SaveWeights</c>: no data and no base weights are opened, so a folder holding only that file is enough.");
+            w.Line("/// </summary>");
             w.Line("/// <param name=\"weightsPath\">The fine-tuned weights.</param>");
             w.Line("/// <param name=\"baseDirectory\">Relative paths in the spec resolve against this folder; null for the current directory.</param>");
-            using (w.Block("public static " + name + " Load(string weightsPath, string? baseDirectory = null)"))
-            {
-                w.Line("var model = Create(baseDirectory);");
-                w.Line("model.LoadWeights(weightsPath);");
-                w.Line("return model;");
-            }
+            w.Line("public static " + name + " Load(string weightsPath, string? baseDirectory = null) =>");
+            w.Line("    new " + name + "(global::SpecTune.FineTuneJob.ForInference(Spec, weightsPath, baseDirectory));");
             w.Line();
         }
 

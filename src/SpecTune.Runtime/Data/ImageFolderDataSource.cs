@@ -104,33 +104,48 @@ public sealed class ImageFolderDataSource : IDataSource
     public void ReadFeatures(int index, Span<float> destination)
     {
         var file = _files[index];
-        var image = Decode(file);
-        int height = image.Height, width = image.Width, plane = height * width;
-        if (!_resize && (height, width) != ImageSize)
-            throw new DataException(file, $"image is {width}x{height} (WxH); expected {ImageSize.Width}x{ImageSize.Height}");
+        var image = Decode(file, _channels);
+        if (!_resize && (image.Height, image.Width) != ImageSize)
+            throw new DataException(file, $"image is {image.Width}x{image.Height} (WxH); expected {ImageSize.Width}x{ImageSize.Height}");
+        ToPlanar(image, _channels, _byteValues, _resize ? ImageSize : null, destination);
+    }
 
+    /// <summary>One image file as a planar [channels, height, width] sample, decoded and scaled as a source with these settings would.</summary>
+    internal static (float[] Sample, int[] Shape) ReadImage(string file, int channels, (int Height, int Width)? size, double scale)
+    {
+        var image = Decode(file, channels);
+        var (height, width) = size ?? (image.Height, image.Width);
+        var sample = new float[channels * height * width];
+        ToPlanar(image, channels, ByteScale.Table(scale), size, sample);
+        return (sample, [channels, height, width]);
+    }
+
+    private static void ToPlanar(ImageResult image, int channels, float[] byteValues, (int Height, int Width)? size, Span<float> destination)
+    {
+        int height = image.Height, width = image.Width, plane = height * width;
         // stb decodes interleaved HWC bytes; samples are planar CHW floats.
-        var decoded = _resize ? new float[_channels * plane] : null;
+        bool resize = size is not null;
+        var decoded = resize ? new float[channels * plane] : null;
         var planar = decoded is null ? destination : decoded.AsSpan();
         var data = image.Data;
-        for (int c = 0; c < _channels; c++)
+        for (int c = 0; c < channels; c++)
         {
             var channel = planar.Slice(c * plane, plane);
             for (int p = 0; p < plane; p++)
-                channel[p] = _byteValues[data[p * _channels + c]];
+                channel[p] = byteValues[data[p * channels + c]];
         }
         if (decoded is not null)
-            ResizeTransform.Bilinear(decoded, _channels, height, width, destination, ImageSize.Height, ImageSize.Width);
+            ResizeTransform.Bilinear(decoded, channels, height, width, destination, size!.Value.Height, size.Value.Width);
     }
 
     public float ReadTarget(int index) => _labels[index];
 
-    private ImageResult Decode(string file)
+    private static ImageResult Decode(string file, int channels)
     {
         var bytes = DataFile.ReadAllBytes(file);
         try
         {
-            return ImageResult.FromMemory(bytes, _channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+            return ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {

@@ -18,15 +18,37 @@ namespace SpecTune.Spec
         }
     }
 
-    /// <summary>Thrown by the runtime when a spec has errors; carries every diagnostic.</summary>
-    public sealed class SpecException : System.Exception
+    /// <summary>
+    /// The one exception SpecTune throws for a bad spec or what it names (data, weights, checkpoints, a network that
+    /// cannot be built, a diverged run): it carries the diagnostics, the first one's id, file and span, so a caller prints
+    /// them without parsing messages. Thrown where the problem is found (or by the layer that knows the spec field).
+    /// </summary>
+    public class SpecException : System.Exception
     {
         public SpecException(System.Collections.Generic.IReadOnlyList<SpecDiagnostic> diagnostics)
-            : base(string.Join(System.Environment.NewLine, diagnostics))
+            : this(diagnostics, null) { }
+
+        public SpecException(System.Collections.Generic.IReadOnlyList<SpecDiagnostic> diagnostics, System.Exception? innerException)
+            : base(string.Join(System.Environment.NewLine, diagnostics), innerException)
         {
+            if (diagnostics == null || diagnostics.Count == 0) throw new System.ArgumentException("expected at least one diagnostic", nameof(diagnostics));
             Diagnostics = diagnostics;
         }
 
+        /// <summary>A single diagnostic.</summary>
+        public SpecException(SpecDiagnostic diagnostic, System.Exception? innerException = null)
+            : this(new[] { diagnostic }, innerException) { }
+
+        /// <summary>Every problem found; the first is the one <see cref="Id"/>, <see cref="FilePath"/> and <see cref="Span"/> describe.</summary>
         public System.Collections.Generic.IReadOnlyList<SpecDiagnostic> Diagnostics { get; }
+
+        /// <summary>The first diagnostic's SPT id.</summary>
+        public string Id => Diagnostics[0].Id;
+
+        /// <summary>The spec file (null for a spec built in code).</summary>
+        public string? FilePath => Diagnostics[0].FilePath;
+
+        /// <summary>Where in the spec file.</summary>
+        public SourceSpan Span => Diagnostics[0].Span;
     }
 }

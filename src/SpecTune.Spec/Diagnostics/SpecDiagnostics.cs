@@ -206,6 +206,35 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor ClassNameTaken { get; } = new SpecDiagnosticDescriptor(
             "SPT0152", "Generated class name taken", "The generated class '{0}' {1}; rename it or choose another namespace", Error, SpecDiagnosticCategory.Semantics);
 
+        // Running a spec (SPT0300-SPT0319 runtime, SPT0397-SPT0399 build and CLI): the message is the runtime's own, at the field that caused it.
+
+        public static SpecDiagnosticDescriptor DataProblem { get; } = new SpecDiagnosticDescriptor(
+            "SPT0300", "Data file problem", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor WeightsProblem { get; } = new SpecDiagnosticDescriptor(
+            "SPT0301", "Weights file problem", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor TrainingDiverged { get; } = new SpecDiagnosticDescriptor(
+            "SPT0302", "Training diverged", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor CheckpointProblem { get; } = new SpecDiagnosticDescriptor(
+            "SPT0303", "Checkpoint cannot be resumed", "{0} (delete the checkpoint folder, or run without --resume)", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NetworkCannotBeBuilt { get; } = new SpecDiagnosticDescriptor(
+            "SPT0304", "Network cannot be built", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor SpecNotFound { get; } = new SpecDiagnosticDescriptor(
+            "SPT0305", "Spec file not found", "{0}", Error, SpecDiagnosticCategory.Syntax);
+
+        public static SpecDiagnosticDescriptor NoTorchBackend { get; } = new SpecDiagnosticDescriptor(
+            "SPT0397", "No libtorch backend in the build output", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor TrainingCancelled { get; } = new SpecDiagnosticDescriptor(
+            "SPT0398", "Training cancelled", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NoDiagnostic { get; } = new SpecDiagnosticDescriptor(
+            "SPT0399", "The CLI ended without a diagnostic", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
         /// <summary>Every descriptor, in id order (for docs and tests).</summary>
         public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = new[]
         {
@@ -217,6 +246,8 @@ namespace SpecTune.Spec
             PhaseTrainsNothing, SplitIgnored, MemberNameCollision, InvalidModelClass, BaseSourceNotOne, CutAtWithoutOnnx,
             SampleTooLarge, TooManyParameters, ClassNameTaken,
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
+            DataProblem, WeightsProblem, TrainingDiverged, CheckpointProblem, NetworkCannotBeBuilt, SpecNotFound,
+            NoTorchBackend, TrainingCancelled, NoDiagnostic,
         };
 
         /// <summary>" — did you mean 'x'?" for the closest candidate, or "" when none is close enough.</summary>

@@ -153,26 +153,15 @@ namespace SpecTune.Generators.Tests.Generated
         }
 
         /// <summary>
-        /// Sets which groups train as <paramref name="phase"/> says: its groups are unfrozen, every other group is frozen.
-        /// <c>Train</c> enters each phase itself (flags, BatchNorm policy and a fresh optimizer together); call this for your own loops.
+        /// Enters <paramref name="phase"/> with the runtime's one freezer: its groups train, every other group is frozen, the
+        /// BatchNorm policy applies, frozen parameters release their gradients, and the network is in training mode.
+        /// <c>Train</c> enters each phase itself; call this for your own loops.
         /// </summary>
         public void Enter(Phase phase)
         {
-            switch (phase)
-            {
-                case Phase.HeadOnly:
-                    First.Freeze();
-                    Base.Freeze();
-                    Head.Unfreeze();
-                    break;
-                case Phase.All:
-                    First.Unfreeze();
-                    Base.Unfreeze();
-                    Head.Unfreeze();
-                    break;
-                default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(phase), phase, "Not a phase of HouseValue.");
-            }
+            if ((int)phase < 0 || (int)phase >= 2)
+                throw new global::System.ArgumentOutOfRangeException(nameof(phase), phase, "Not a phase of HouseValue.");
+            EnterPhase((int)phase);
         }
 
         /// <summary>The spec's hyperparameters: seed, batch size, optimizer and each phase's epochs and rates.</summary>
@@ -188,24 +177,23 @@ namespace SpecTune.Generators.Tests.Generated
         /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
         /// <exception cref="global::SpecTune.Spec.SpecException">The data does not fit the spec (input shape, classes).</exception>
         public static HouseValue Create(string? baseDirectory = null) =>
-            new HouseValue(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory ?? global::System.Environment.CurrentDirectory));
+            new HouseValue(global::SpecTune.FineTuneJob.FromSpec(Spec, baseDirectory));
 
         /// <summary>Builds the network and loads the spec's pretrained base weights, with your own training and validation data instead of the spec's.</summary>
         /// <param name="train">Training samples.</param>
         /// <param name="valid">Validation samples; null for none.</param>
         /// <param name="baseDirectory">Relative paths in the spec (weights, output) resolve against this folder; null for the current directory.</param>
         public static HouseValue Create(global::SpecTune.Data.IDataSource train, global::SpecTune.Data.IDataSource? valid, string? baseDirectory = null) =>
-            new HouseValue(global::SpecTune.FineTuneJob.FromSpec(Spec, train, valid, baseDirectory ?? global::System.Environment.CurrentDirectory));
+            new HouseValue(global::SpecTune.FineTuneJob.FromSpec(Spec, train, valid, baseDirectory));
 
-        /// <summary>Creates the model and loads fine-tuned weights (head included) from a .safetensors file written by <c>Train</c> or <c>SaveWeights</c>.</summary>
+        /// <summary>
+        /// The model for inference with fine-tuned weights (head included) from a .safetensors file written by <c>Train</c> or
+        /// <c>SaveWeights</c>: no data and no base weights are opened, so a folder holding only that file is enough.
+        /// </summary>
         /// <param name="weightsPath">The fine-tuned weights.</param>
         /// <param name="baseDirectory">Relative paths in the spec resolve against this folder; null for the current directory.</param>
-        public static HouseValue Load(string weightsPath, string? baseDirectory = null)
-        {
-            var model = Create(baseDirectory);
-            model.LoadWeights(weightsPath);
-            return model;
-        }
+        public static HouseValue Load(string weightsPath, string? baseDirectory = null) =>
+            new HouseValue(global::SpecTune.FineTuneJob.ForInference(Spec, weightsPath, baseDirectory));
 
         /// <summary>The predicted value for <paramref name="sample"/>.</summary>
         /// <param name="sample">One preprocessed sample, shaped like <c>base.input</c>.</param>

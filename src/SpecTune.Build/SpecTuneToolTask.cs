@@ -68,6 +68,8 @@ namespace SpecTune.Build
         public override bool Execute()
         {
             var environment = new List<string>(EnvironmentVariables ?? Array.Empty<string>()) { "DOTNET_NOLOGO=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1" };
+            // The CLI stops (saving a checkpoint) when this build process dies, e.g. on kill -9 (ParentWatch in the CLI).
+            environment.Add("SPECTUNE_PARENT_PID=" + System.Diagnostics.Process.GetCurrentProcess().Id);
             if (!string.IsNullOrEmpty(NativeSearchPath))
             {
                 // The child loads the backend the application references (and the patched bridge in its output), not one of its own.

@@ -15,4 +15,6 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     context.Cancel = true;
     cancel.Cancel();
 });
+// Started by a build that has since died (SPECTUNE_PARENT_PID), the run stops as on SIGTERM.
+using var parent = ParentWatch.FromEnvironment(cancel.Cancel);
 return CliApp.Run(args, CliConsole.FromProcess(), cancel.Token);

@@ -31,6 +31,8 @@ internal static class RunErrors
         {
             case SpecException specError:
                 return specError.Diagnostics;
+            case SpecTune.Faults.RunFaultException fault:
+                return new[] { At(fault.Id, fault.SpecKey ?? "", fault.Message) };
             case DataException data:
                 return new[] { At(DataProblem, DataLocation(file, data.Path), data.Message) };
             case WeightLoadException or WeightsFormatException:

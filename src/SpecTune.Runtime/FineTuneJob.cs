@@ -1,3 +1,4 @@
+using SpecTune.Checkpoints;
 using SpecTune.Data;
 using SpecTune.Freezing;
 using SpecTune.Losses;
@@ -38,6 +39,7 @@ public sealed class FineTuneJob : IDisposable
         var spec = Spec = plan.Spec;
         BaseDirectory = plan.BaseDirectory;
         SpecHash = plan.SpecHash;
+        OutputPreflight.CheckDevice(spec, torch.cuda.is_available());
         Device = torch.device(spec.Device);
         ProcessState.ApplyThreads(spec);
 
@@ -169,9 +171,12 @@ public sealed class FineTuneJob : IDisposable
     /// Runs every phase of the spec (or what the latest checkpoint says is left of them) on a <see cref="Learner"/>
     /// with the spec's callbacks: allocator tuning, feature cache, divergence guard, early stopping, checkpoints, the
     /// metrics log, progress. Writes the output weights when the spec names them.
+    /// The checkpoint folder's lock is held for the run (SPT0333), after the paths it writes are checked (SPT0330, SPT0331).
     /// </summary>
     public TrainingReport Train(TrainingOptions? options = null)
     {
+        OutputPreflight.CheckRun(Spec, CheckpointFolder, OutputPath, MetricsLogPath);
+        using var outputLock = OutputLock.Acquire(CheckpointFolder);
         options ??= new TrainingOptions();
         var trainLoader = CreateTrainLoader();
         var checkpoints = new CheckpointCallback(CheckpointFolder, SpecHash, options.Resume);
@@ -335,6 +340,7 @@ public sealed class FineTuneJob : IDisposable
         var tensors = WeightFiles.Read(path);
         try
         {
+            FiniteWeights.Check(tensors, path);
             // The old head is replaced on purpose: its weights are neither missing nor unexpected.
             var options = new WeightLoadOptions { Strict = Spec.Base.Strict, SkipPrefixes = new[] { Network.HeadSlot + "." } };
             if (!Spec.Base.Rename.IsEmpty)

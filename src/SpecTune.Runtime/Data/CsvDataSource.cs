@@ -71,11 +71,12 @@ public sealed class CsvDataSource : IDataSource
             }
         }
 
+        if (targets.Count == 0)
+            throw new DataException(Origin, "has a header but no data rows; expected at least one sample per line after the header", line: 2);
         _features = features.ToArray();
         _targets = targets.ToArray();
         Count = _targets.Length;
         SampleShape = [_featureCount];
-        // maxLabel stays -1 without rows, so an empty file has no classes.
         ClassCount = classification ? maxLabel + 1 : 0;
     }
 

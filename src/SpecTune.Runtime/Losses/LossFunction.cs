@@ -152,6 +152,10 @@ internal sealed class BinaryCrossEntropyLoss(bool outputIsProbability)
         using var scope = torch.NewDisposeScope();
         var values = OneValuePerSample(output, target, "binary-cross-entropy");
         var targets = target.reshape(values.shape[0]).to_type(values.dtype);
+        // libtorch's binary_cross_entropy rejects a NaN probability with an exception; a NaN loss instead reaches
+        // the trainer's divergence check (SPT0302), as NaN logits do.
+        if (OutputIsProbability && values.isnan().any().item<bool>())
+            return (values.sum() * double.NaN).MoveToOuterDisposeScope();
         var loss = OutputIsProbability
             ? nn.functional.binary_cross_entropy(values.clamp(ProbabilityEpsilon, 1 - ProbabilityEpsilon), targets)
             // log-sum-exp form: finite for any logit, unlike sigmoid followed by log.

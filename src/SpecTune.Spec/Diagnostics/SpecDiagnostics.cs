@@ -226,6 +226,26 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor SpecNotFound { get; } = new SpecDiagnosticDescriptor(
             "SPT0305", "Spec file not found", "{0}", Error, SpecDiagnosticCategory.Syntax);
 
+        // SPT033x: faults found while running a spec (the runtime reports these before or during training).
+
+        public static SpecDiagnosticDescriptor OutputNotWritable { get; } = new SpecDiagnosticDescriptor(
+            "SPT0330", "Output folder not writable", "{0} cannot be written: {1}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor PathIsFolder { get; } = new SpecDiagnosticDescriptor(
+            "SPT0331", "A folder where a file belongs", "{0} is a folder, but {1} is written to that path; remove the folder or choose another path", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor WriteFailed { get; } = new SpecDiagnosticDescriptor(
+            "SPT0332", "Writing a file failed", "Writing {0} failed ({1}); the previous file is unchanged", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor OutputLocked { get; } = new SpecDiagnosticDescriptor(
+            "SPT0333", "Another run holds the folder", "{0} is in use by another run of this spec ({1}); wait for it to finish or stop it", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor NonFiniteBaseWeights { get; } = new SpecDiagnosticDescriptor(
+            "SPT0334", "Base weights are not finite", "{0}: tensor '{1}' holds {2} NaN or infinite values; the base weights must be finite numbers", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor CudaUnavailable { get; } = new SpecDiagnosticDescriptor(
+            "SPT0335", "CUDA not available", "device is '{0}' but no CUDA backend is available (the referenced libtorch is CPU-only or no GPU is visible); use 'device: cpu' or reference a CUDA libtorch package", Error, SpecDiagnosticCategory.Semantics);
+
         public static SpecDiagnosticDescriptor NoTorchBackend { get; } = new SpecDiagnosticDescriptor(
             "SPT0397", "No libtorch backend in the build output", "{0}", Error, SpecDiagnosticCategory.Semantics);
 
@@ -247,6 +267,7 @@ namespace SpecTune.Spec
             SampleTooLarge, TooManyParameters, ClassNameTaken,
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
             DataProblem, WeightsProblem, TrainingDiverged, CheckpointProblem, NetworkCannotBeBuilt, SpecNotFound,
+            OutputNotWritable, PathIsFolder, WriteFailed, OutputLocked, NonFiniteBaseWeights, CudaUnavailable,
             NoTorchBackend, TrainingCancelled, NoDiagnostic,
         };
 

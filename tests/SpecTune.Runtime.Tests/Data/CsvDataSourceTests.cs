@@ -112,4 +112,19 @@ public class CsvDataSourceTests
         Assert.Contains("no label column 'target'", error.Message);
         Assert.Contains("(a, b)", error.Message);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_header_without_rows_is_a_data_error_naming_the_file(bool classification)
+    {
+        using var folder = new TempFolder();
+        var path = folder.PathOf("train.csv");
+        Fixtures.WriteCsv(path, "x,label", "");
+
+        var error = Assert.Throws<DataException>(() => new CsvDataSource(path, "label", classification));
+        Assert.Equal(path, error.Path);
+        Assert.Contains("no data rows", error.Message);
+        Assert.StartsWith(path, error.Message);
+    }
 }

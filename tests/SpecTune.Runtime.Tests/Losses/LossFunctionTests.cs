@@ -196,4 +196,15 @@ public class LossFunctionTests
         Assert.Equal("binary-cross-entropy (sigmoid probabilities)", LossFunction.Create(Binary, TaskKind.BinaryClassification, HeadLayerKind.Sigmoid).Name);
         Assert.Equal("cross-entropy (label smoothing 0.1)", LossFunction.Create(new LossSpec(LossKind.CrossEntropy, 0.1), TaskKind.MulticlassClassification, HeadLayerKind.Linear).Name);
     }
+
+    [Fact]
+    public void A_NaN_sigmoid_probability_gives_a_NaN_loss_for_the_divergence_check_instead_of_throwing()
+    {
+        var loss = LossFunction.Create(Binary, TaskKind.BinaryClassification, HeadLayerKind.Sigmoid);
+        using var probabilities = torch.tensor(new float[] { 0.25f, float.NaN }, [2, 1]).requires_grad_();
+        using var target = torch.tensor(new float[] { 0, 1 });
+        using var result = loss.Compute(probabilities, target);
+        Assert.True(float.IsNaN(result.item<float>()));
+        Assert.True(result.requires_grad); // the trainer's backward pass still runs before its check
+    }
 }

@@ -15,7 +15,9 @@ var weights = Path.Combine(AppContext.BaseDirectory, TunedModel.Spec.Output!);
 TunedModel model;
 if (File.Exists(weights) && !args.Contains("--train") && !args.Contains("--resume"))
 {
-    model = TunedModel.Load(weights, AppContext.BaseDirectory);
+    // Create + LoadWeights keeps the data at hand for Evaluate below; TunedModel.Load(weights) alone is enough to predict.
+    model = TunedModel.Create(AppContext.BaseDirectory);
+    model.LoadWeights(weights);
     Console.WriteLine($"Using the weights SpecTuneTrain trained: {weights} (run with --train to train again)");
 }
 else

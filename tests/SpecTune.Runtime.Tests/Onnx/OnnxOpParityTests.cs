@@ -49,7 +49,7 @@ public sealed class OnnxOpParityTests(ITestOutputHelper output)
             Node("Relu", "relu", ["c"], ["r"]),
             Node("MaxPool", "maxpool", ["r"], ["m"], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 1), Int("ceil_mode", 1)),
             Node("AveragePool", "avgpool", ["c"], ["a"], Ints("kernel_shape", 3, 3), Ints("strides", 1, 1), Ints("pads", 1, 1, 0, 0), Int("count_include_pad", 0)),
-            Node("AveragePool", "avgpool_same", ["c"], ["as"], Ints("kernel_shape", 2, 2), Text("auto_pad", "SAME_UPPER"), Int("count_include_pad", 1)),
+            Node("AveragePool", "avgpool_same", ["c"], ["as"], Ints("kernel_shape", 2, 2), Str("auto_pad", "SAME_UPPER"), Int("count_include_pad", 1)),
             Node("GlobalAveragePool", "gap", ["m"], ["g"]),
             Node("Flatten", "flatten", ["g"], ["f"], Int("axis", 1)),
             Node("Gemm", "gemm", ["f", "gw", "gb"], ["y"], Int("transB", 1), Float("alpha", 0.5f), Float("beta", 2f)),

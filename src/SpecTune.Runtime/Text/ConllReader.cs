@@ -36,10 +36,10 @@ public static class ConllReader
             }
             var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length < 2)
-                throw new TextDataException("SPT0371", path, number, $"expected 'token tag' but the line has one field: '{line}'");
+                throw new TextDataException(SpecTune.Spec.SpecDiagnostics.LineWithoutTag.Id, path, number, $"expected 'token tag' but the line has one field: '{line}'");
             var tag = fields[^1];
             if (labels is not null && !labels.Contains(tag))
-                throw new TextDataException("SPT0370", path, number, $"tag '{tag}' is not in the label set ({string.Join(", ", labels)})");
+                throw new TextDataException(SpecTune.Spec.SpecDiagnostics.TagOutsideLabels.Id, path, number, $"tag '{tag}' is not in the label set ({string.Join(", ", labels)})");
             tokens.Add(fields[0]);
             tags.Add(tag);
         }

@@ -246,6 +246,14 @@ namespace SpecTune.Spec
         public static SpecDiagnosticDescriptor CudaUnavailable { get; } = new SpecDiagnosticDescriptor(
             "SPT0335", "CUDA not available", "device is '{0}' but no CUDA backend is available (the referenced libtorch is CPU-only or no GPU is visible); use 'device: cpu' or reference a CUDA libtorch package", Error, SpecDiagnosticCategory.Semantics);
 
+        // Text data (SPT0370-SPT0379): thrown by SpecTune.Text's readers at file:line.
+
+        public static SpecDiagnosticDescriptor TagOutsideLabels { get; } = new SpecDiagnosticDescriptor(
+            "SPT0370", "CoNLL tag outside the label set", "{0}", Error, SpecDiagnosticCategory.Semantics);
+
+        public static SpecDiagnosticDescriptor LineWithoutTag { get; } = new SpecDiagnosticDescriptor(
+            "SPT0371", "CoNLL line without a tag", "{0}", Error, SpecDiagnosticCategory.Syntax);
+
         public static SpecDiagnosticDescriptor NoTorchBackend { get; } = new SpecDiagnosticDescriptor(
             "SPT0397", "No libtorch backend in the build output", "{0}", Error, SpecDiagnosticCategory.Semantics);
 
@@ -268,7 +276,7 @@ namespace SpecTune.Spec
             PatternMatchesNothing, ParameterClaimedTwice, PatternMatchesHead, InputShapeMismatch, HeadDoesNotFitClasses,
             DataProblem, WeightsProblem, TrainingDiverged, CheckpointProblem, NetworkCannotBeBuilt, SpecNotFound,
             OutputNotWritable, PathIsFolder, WriteFailed, OutputLocked, NonFiniteBaseWeights, CudaUnavailable,
-            NoTorchBackend, TrainingCancelled, NoDiagnostic,
+            TagOutsideLabels, LineWithoutTag, NoTorchBackend, TrainingCancelled, NoDiagnostic,
         };
 
         /// <summary>" — did you mean 'x'?" for the closest candidate, or "" when none is close enough.</summary>

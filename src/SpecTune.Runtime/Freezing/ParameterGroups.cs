@@ -65,4 +65,26 @@ public sealed class ParameterGroups
         return new ParameterGroups(groups);
     }
 
+    /// <summary>
+    /// Groups without a spec (layer 0): each of <paramref name="groups"/> claims the parameters its glob matches (the first
+    /// match wins), the head slot's parameters form `head`, and the rest `base`.
+    /// </summary>
+    public static ParameterGroups Create(FineTuneNetwork network, params (string Name, string Glob)[] groups)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var patterns = groups.Select(g => (g.Name, Pattern: new GlobPattern(g.Glob))).ToList();
+        var members = patterns.ToDictionary(g => g.Name, _ => new List<KeyValuePair<string, Parameter>>(), StringComparer.Ordinal);
+        var (head, rest) = (new List<KeyValuePair<string, Parameter>>(), new List<KeyValuePair<string, Parameter>>());
+        foreach (var (name, parameter) in network.named_parameters())
+        {
+            var entry = KeyValuePair.Create(name, parameter);
+            if (name.StartsWith(network.HeadSlot + ".", StringComparison.Ordinal)) head.Add(entry);
+            else if (patterns.FirstOrDefault(g => g.Pattern.IsMatch(name)).Name is { } owner) members[owner].Add(entry);
+            else rest.Add(entry);
+        }
+        var all = patterns.Select(g => new ParameterGroup(g.Name, members[g.Name])).ToList();
+        if (rest.Count > 0) all.Add(new ParameterGroup(ImplicitBaseGroup, rest));
+        all.Add(new ParameterGroup(HeadGroup, head));
+        return new ParameterGroups(all);
+    }
 }

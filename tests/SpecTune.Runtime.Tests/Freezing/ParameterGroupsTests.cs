@@ -71,4 +71,25 @@ public class ParameterGroupsTests
         Assert.Equal(new[] { "layers.2.bias" }, groups["base"].Parameters.Select(p => p.Key));
         Assert.Equal(new[] { "fc.weight", "fc.bias" }, groups["head"].Parameters.Select(p => p.Key));
     }
+
+    [Theory]
+    [InlineData("head", "layers.0.*", "reserved")]
+    [InlineData("base", "layers.0.*", "reserved")]
+    [InlineData("none", "encoder.*", "claims no parameter")]
+    [InlineData("heads", "fc.*", "claims no parameter")]
+    public void Groups_without_a_spec_reject_reserved_names_and_globs_that_claim_nothing(string name, string glob, string expected)
+    {
+        using var network = new global::SpecTune.Models.Mlp(4, [8], TorchSharp.torch.nn.Linear(8, 2));
+        var error = Assert.Throws<ArgumentException>(() => ParameterGroups.Create(network, (name, glob)));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Groups_without_a_spec_reject_a_name_given_twice()
+    {
+        using var network = new global::SpecTune.Models.Mlp(4, [8], TorchSharp.torch.nn.Linear(8, 2));
+        var error = Assert.Throws<ArgumentException>(() => ParameterGroups.Create(network, ("a", "layers.0.weight"), ("a", "layers.0.bias")));
+        Assert.Contains("'a' is given twice", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -53,13 +53,14 @@ public class NativeAllocatorTests
 
     /// <summary>
     /// The setting the tuning exists for, read back from glibc itself: after tuning, an activation-sized block (16 MiB,
-    /// below the fixed 32 MiB mmap threshold) comes from the heap, where freed blocks are reused, and a 48 MiB block
-    /// still gets its own mapping. glibc marks a chunk it mapped with bit 0x2 (IS_MMAPPED) of the size word just before
+    /// below the fixed 32 MiB mmap threshold) comes from the heap, where freed blocks are reused; untuned, a fresh process
+    /// maps it (glibc's initial threshold is 128 KiB). Larger blocks are not asserted: glibc serves them from free heap
+    /// when earlier work left enough, whatever the threshold. glibc marks a chunk it mapped with bit 0x2 (IS_MMAPPED) of the size word just before
     /// the pointer malloc returns. Deterministic: no page-fault counts that depend on the rest of the process (the step
     /// times the tuning buys are measured in bench/).
     /// </summary>
     [Fact]
-    public void After_tuning_activation_sized_blocks_come_from_the_heap_and_larger_ones_are_mapped()
+    public void After_tuning_activation_sized_blocks_come_from_the_heap()
     {
         if (!OperatingSystem.IsLinux()) return;
         var tuning = NativeAllocator.TuneForTraining();
@@ -67,7 +68,6 @@ public class NativeAllocatorTests
         Assert.Same(tuning, NativeAllocator.TuneForTraining()); // once per process
 
         Assert.False(IsMapped(16 << 20), "a 16 MiB block was mapped: the mmap threshold is not fixed at 32 MiB");
-        Assert.True(IsMapped(48 << 20), "a 48 MiB block came from the heap: the mmap threshold is above 32 MiB");
     }
 
     private static bool IsMapped(nuint bytes)

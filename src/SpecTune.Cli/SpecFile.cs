@@ -37,7 +37,7 @@ internal sealed class SpecFile
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
         {
-            console.Error.WriteLine($"{path}: error {RunErrors.SpecNotFound}: spec file not found ({fullPath})");
+            console.Error.WriteLine($"{path}: error {SpecDiagnostics.SpecNotFound.Id}: spec file not found ({fullPath})");
             return null;
         }
         var result = SpecYamlReader.Read(File.ReadAllText(fullPath), path);

@@ -117,14 +117,11 @@ public sealed partial class FineTuneJob : IDisposable
         var result = SpecYamlReader.Read(File.ReadAllText(full), full);
         if (result.Spec is null || result.Diagnostics.Any(d => d.IsError))
             throw new SpecException(result.Diagnostics.Where(d => d.IsError).ToList());
-        return new FineTuneJob(FineTunePlan.CompileChecked(result.Spec, Path.GetDirectoryName(full)!), null);
+        return Open(FineTunePlan.CompileChecked(result.Spec, Path.GetDirectoryName(full)!), null);
     }
 
     /// <summary>Prepares an already-read spec; relative paths resolve against <paramref name="baseDirectory"/>.</summary>
-    public static FineTuneJob FromSpec(FineTuneSpec spec, string? baseDirectory = null)
-    {
-        return new FineTuneJob(FineTunePlan.Compile(spec, baseDirectory), null);
-    }
+    public static FineTuneJob FromSpec(FineTuneSpec spec, string? baseDirectory = null) => Open(FineTunePlan.Compile(spec, baseDirectory), null);
 
     /// <summary>
     /// Prepares an already-read spec with your own training and validation data instead of the spec's `data`
@@ -134,8 +131,11 @@ public sealed partial class FineTuneJob : IDisposable
     public static FineTuneJob FromSpec(FineTuneSpec spec, IDataSource train, IDataSource? valid, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return new FineTuneJob(FineTunePlan.Compile(spec, baseDirectory), (train, valid));
+        return Open(FineTunePlan.Compile(spec, baseDirectory), (train, valid));
     }
+
+    private static FineTuneJob Open(FineTunePlan plan, (IDataSource Train, IDataSource? Valid)? sources) =>
+        SpecErrors.Translating(plan, () => new FineTuneJob(plan, sources));
 
     /// <summary>
     /// The network of <paramref name="spec"/> with the fine-tuned weights of <paramref name="weightsPath"/> (head
@@ -172,12 +172,15 @@ public sealed partial class FineTuneJob : IDisposable
     /// with the spec's callbacks: allocator tuning, feature cache, divergence guard, early stopping, checkpoints, the
     /// metrics log, progress. Writes the output weights when the spec names them.
     /// The checkpoint folder's lock is held for the run (SPT0333), after the paths it writes are checked (SPT0330, SPT0331).
+    /// What goes wrong is a <see cref="SpecException"/> at its spec field, the runtime's exception inside.
     /// </summary>
-    public TrainingReport Train(TrainingOptions? options = null)
+    public TrainingReport Train(TrainingOptions? options = null) =>
+        SpecErrors.Translating(Plan, () => TrainPhases(options ?? new TrainingOptions()));
+
+    private TrainingReport TrainPhases(TrainingOptions options)
     {
         OutputPreflight.CheckRun(Spec, CheckpointFolder, OutputPath, MetricsLogPath);
         using var outputLock = OutputLock.Acquire(CheckpointFolder);
-        options ??= new TrainingOptions();
         var trainLoader = CreateTrainLoader();
         var checkpoints = new CheckpointCallback(CheckpointFolder, SpecHash, options.Resume);
         var callbacks = new List<LearnerCallback>
@@ -264,7 +267,7 @@ public sealed partial class FineTuneJob : IDisposable
             ["spectune.head_slot"] = Network.HeadSlot,
             [ClassNamesKey] = System.Text.Json.JsonSerializer.Serialize(ClassNames),
         };
-        WeightLoader.SaveModule(path, Network, metadata);
+        SpecErrors.Translating(Plan, () => WeightLoader.SaveModule(path, Network, metadata));
     }
 
     /// <summary>

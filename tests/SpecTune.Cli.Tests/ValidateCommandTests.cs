@@ -48,6 +48,46 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_ImageNet_example_validates_through_its_onnx_graph()
+    {
+        // The example's spec, unchanged, beside models/ResNet18.onnx (the copy the build links from the NuGet package).
+        var spec = _workspace.PathOf("imagenet-shirts.spectune.yaml");
+        File.Copy(Path.Combine(RepoFiles.Root, "examples", "ImageNetResNet18FineTune", "imagenet-shirts.spectune.yaml"), spec);
+        Directory.CreateDirectory(_workspace.PathOf("models"));
+        File.CreateSymbolicLink(_workspace.PathOf("models/ResNet18.onnx"), Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx"));
+
+        var result = CliRunner.Run("validate", spec);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{spec}: ok", result.Out.Trim());
+    }
+
+    [Fact]
+    public void A_group_pattern_that_matches_no_onnx_parameter_is_found_in_the_imported_graph()
+    {
+        var spec = _workspace.PathOf("imagenet-shirts.spectune.yaml");
+        var text = File.ReadAllText(Path.Combine(RepoFiles.Root, "examples", "ImageNetResNet18FineTune", "imagenet-shirts.spectune.yaml"));
+        File.WriteAllText(spec, text.Replace("\"Convolution367.*\"", "\"Convolution9999.*\"", StringComparison.Ordinal));
+        Directory.CreateDirectory(_workspace.PathOf("models"));
+        File.CreateSymbolicLink(_workspace.PathOf("models/ResNet18.onnx"), Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx"));
+
+        var result = CliRunner.Run("validate", spec);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error SPT0200: Pattern 'Convolution9999.*' of group 'top' matches no parameter", result.Error);
+    }
+
+    [Fact]
+    public void A_missing_onnx_graph_is_reported_at_base_onnx()
+    {
+        var spec = _workspace.PathOf("imagenet-shirts.spectune.yaml");
+        File.Copy(Path.Combine(RepoFiles.Root, "examples", "ImageNetResNet18FineTune", "imagenet-shirts.spectune.yaml"), spec);
+
+        var result = CliRunner.Run("validate", spec);
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"{spec}(9,", result.Error.Trim());
+        Assert.Contains($"error SPT0304: {_workspace.PathOf("models/ResNet18.onnx")}: ONNX model not found", result.Error);
+    }
+
+    [Fact]
     public void A_missing_spec_file_is_an_error()
     {
         var result = CliRunner.Run("validate", _workspace.PathOf("none.spectune.yaml"));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SpecTune.Freezing;
 using SpecTune.Models;
+using SpecTune.Planning;
 using SpecTune.Spec;
 using SpecTune.Training;
 using SpecTune.Weights;
@@ -122,7 +123,7 @@ internal static class InspectCommand
             }
             return ExitCodes.Success;
         }
-        catch (Exception error) when (file is not null && RunErrors.Describe(error, file) is { } diagnostics)
+        catch (Exception error) when (file is not null && RunErrors.Describe(error) is { } diagnostics)
         {
             foreach (var diagnostic in diagnostics) console.Error.WriteLine(diagnostic);
             return ExitCodes.Error;
@@ -139,7 +140,7 @@ internal static class InspectCommand
         if (file is not null)
         {
             var baseSpec = architecture is null ? file.Spec.Base : file.Spec.Base with { Architecture = architecture };
-            return ModelZoo.Create(baseSpec, file.Spec.Head, file.Spec.Base.Input.ToArray());
+            return FineTunePlan.CompileChecked(file.Spec with { Base = baseSpec }, file.Directory).CreateNetwork();
         }
         // Without a spec there is no head: a one-unit linear layer stands in for it, so the base's names are exact.
         var input = inputText is not null

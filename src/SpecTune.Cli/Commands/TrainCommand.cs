@@ -100,7 +100,7 @@ internal static class TrainCommand
             else WriteSummary(progressWriter, result, extra, clock.Elapsed);
             return ExitCodes.Success;
         }
-        catch (Exception error) when (RunErrors.Describe(error, file) is { } diagnostics)
+        catch (Exception error) when (RunErrors.Describe(error) is { } diagnostics)
         {
             foreach (var diagnostic in diagnostics) console.Error.WriteLine(diagnostic);
             return ExitCodes.Error;

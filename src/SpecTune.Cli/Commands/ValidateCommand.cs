@@ -1,13 +1,13 @@
 using System.CommandLine;
 using SpecTune.Freezing;
-using SpecTune.Models;
+using SpecTune.Planning;
 using SpecTune.Spec;
 
 namespace SpecTune.Cli.Commands;
 
 /// <summary>
 /// <c>spectune validate SPEC</c>: the spec checks (the same diagnostics the generator reports), then the group
-/// patterns against the architecture's real parameter names (builds the network, no data or weights read);
+/// patterns against the network's real parameter names (builds it through the plan, no data or weights read);
 /// with <c>--deep</c>, everything training would check before its first step (data files, shapes, classes, weights).
 /// </summary>
 internal static class ValidateCommand
@@ -35,12 +35,13 @@ internal static class ValidateCommand
             }
             else
             {
-                // Cheap: only the parameters' names and shapes matter here; base.input stands in for the data's shape.
-                using var network = ModelZoo.Create(file.Spec.Base, file.Spec.Head, file.Spec.Base.Input.ToArray());
+                // Cheap: only the parameters' names and shapes matter here; base.input stands in for the data's shape
+                // (a zoo architecture or an imported ONNX graph, as training builds it).
+                using var network = FineTunePlan.CompileChecked(file.Spec, file.Directory).CreateNetwork();
                 ParameterGroups.Resolve(network, file.Spec);
             }
         }
-        catch (Exception error) when (RunErrors.Describe(error, file) is { } diagnostics)
+        catch (Exception error) when (RunErrors.Describe(error) is { } diagnostics)
         {
             foreach (var diagnostic in diagnostics) console.Error.WriteLine(diagnostic);
             return ExitCodes.Error;

@@ -70,7 +70,7 @@ public sealed class FineTunePlan
     /// The base network with the spec's new head, freshly initialised (seed it first for reproducible weights), for
     /// samples of <paramref name="sampleShape"/> (default: <c>base.input</c>).
     /// </summary>
-    /// <exception cref="SpecException">SPT0304: the network cannot be built for that shape, or <c>base.input</c> is missing.</exception>
+    /// <exception cref="SpecException">SPT0304: the network cannot be built for that shape, <c>base.input</c> is missing, or the ONNX file is missing or not importable.</exception>
     public FineTuneNetwork CreateNetwork(IReadOnlyList<int>? sampleShape = null)
     {
         var shape = sampleShape ?? (Spec.Base.Input.Count > 0 ? Spec.Base.Input.ToArray()
@@ -82,9 +82,13 @@ public sealed class FineTunePlan
                 ? OnnxFineTuneNetwork.Load(onnx, Spec.Base.CutAt, width => HeadBuilder.Build(Spec.Head, width), shape)
                 : ModelZoo.Create(Spec.Base, Spec.Head, shape);
         }
-        catch (ArgumentException error)
+        catch (Exception error) when (error is ArgumentException or OnnxImportException)
         {
             throw Error(OnnxPath is null ? "base" : "base.onnx", error.Message, error);
+        }
+        catch (FileNotFoundException error) when (OnnxPath is { } onnx && error.FileName == onnx)
+        {
+            throw Error("base.onnx", $"{onnx}: ONNX model not found", error);
         }
     }
 

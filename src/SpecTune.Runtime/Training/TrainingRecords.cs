@@ -128,4 +128,10 @@ public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception for the phase named <paramref name="phase"/>.</summary>
+    public TrainingDivergedException(string message, string? phase) : base(message) => Phase = phase;
+
+    /// <summary>The name of the phase that diverged; null when not known.</summary>
+    public string? Phase { get; }
 }

@@ -1,4 +1,5 @@
 using SpecTune.Checkpoints;
+using SpecTune.Spec;
 using SpecTune.Tests.Freezing;
 using SpecTune.Training;
 using TorchSharp;
@@ -143,8 +144,11 @@ public class TrainerTests
         }
         ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(seed: 4));
         using var changed = FineTuneJob.FromYamlFile(path);
-        var error = Assert.Throws<CheckpointException>(() => changed.Train(new TrainingOptions { Resume = true }));
-        Assert.Contains("the spec changed", error.Message);
+        var error = Assert.Throws<SpecException>(() => changed.Train(new TrainingOptions { Resume = true }));
+        Assert.Equal("SPT0303", error.Id);
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("the spec changed", Assert.IsType<CheckpointException>(error.InnerException).Message);
+        Assert.EndsWith("(delete the checkpoint folder, or run without --resume)", error.Diagnostics[0].Message);
     }
 
     [Fact]
@@ -158,8 +162,13 @@ public class TrainerTests
             """;
         using var job = FineTuneJob.FromYamlFile(ws.WriteSpec("tiny.spectune.yaml", Specs.BinaryCnn(phases: phases,
             head: "[ {linear: 1} ]", optimizer: "{ sgd: { lr: 1.0e+12 } }")));
-        var error = Assert.Throws<TrainingDivergedException>(() => job.Train());
-        Assert.Matches(@"phase 'explode', epoch \d+, step \d+", error.Message);
+        var error = Assert.Throws<SpecException>(() => job.Train());
+        var diverged = Assert.IsType<TrainingDivergedException>(error.InnerException);
+        Assert.Equal("explode", diverged.Phase);
+        Assert.Matches(@"phase 'explode', epoch \d+, step \d+", diverged.Message);
+        Assert.Equal("SPT0302", error.Id);
+        Assert.False(error.Span.IsNone);
+        Assert.Equal(job.Spec.Locations.Find("phases[0]"), error.Span);
     }
 
     private static Dictionary<string, Tensor> State(FineTuneJob job) =>

@@ -16,6 +16,6 @@ public sealed class DivergenceGuard(string? checkpointPath = null) : LearnerCall
         var kept = checkpointPath is null ? "" : $" The last good checkpoint is kept at {checkpointPath}.";
         throw new TrainingDivergedException(
             $"The loss became {run.StepLoss.ToString(CultureInfo.InvariantCulture)} in phase '{run.Phase.Name}', epoch {run.Epoch + 1}, step {run.StepInEpoch} " +
-            $"(global step {run.GlobalStep}); training stopped.{kept} Lower the learning rate or enable grad-clip.");
+            $"(global step {run.GlobalStep}); training stopped.{kept} Lower the learning rate or enable grad-clip.", run.Phase.Name);
     }
 }

@@ -51,8 +51,10 @@ public sealed class SpecWeightFormatsTests : IDisposable
             foreach (var t in state.Values) t.Dispose();
         }
 
-        var error = Assert.Throws<WeightLoadException>(() =>
+        var specError = Assert.Throws<SpecTune.Spec.SpecException>(() =>
             FineTuneJob.FromYamlFile(_workspace.WriteSpec("tuned.spectune.yaml", Specs.BinaryCnn(weights: "  weights: base.pt"))));
+        Assert.Equal("SPT0301", specError.Id);
+        var error = Assert.IsType<WeightLoadException>(specError.InnerException);
         Assert.Contains("conv1.weight", error.Report.Missing);
         Assert.Contains("module.conv1.weight", error.Report.Unexpected);
     }

@@ -195,7 +195,7 @@ public sealed partial class FineTuneJob : IDisposable
         if (options.Progress is { } progress) callbacks.Add(new ProgressCallback(progress, options.ProgressInterval));
         callbacks.AddRange(options.Callbacks);
 
-        var fit = CreateLearner(trainLoader, callbacks, options.Cancellation).Fit(PhasePlanner.Plan(Spec));
+        var fit = CreateLearner(trainLoader, callbacks, options.Cancellation).Fit(Plan.Phases);
         if (fit.Cancelled)
             return new TrainingReport(Spec.Name, SpecHash, fit.Epochs, fit.Phases, Cancelled: true, null, checkpoints.LatestPath, null);
         if (OutputPath is { } output) SaveWeights(output);

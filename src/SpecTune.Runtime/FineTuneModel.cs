@@ -50,7 +50,7 @@ public abstract class FineTuneModel : IDisposable
     /// </summary>
     protected void EnterPhase(int index)
     {
-        var phase = PhasePlanner.Plan(Job.Spec)[index];
+        var phase = Job.Plan.Phases[index];
         var freeze = new FreezeController(Network, Groups);
         freeze.Enter(phase);
         freeze.SetTrainingMode(phase);

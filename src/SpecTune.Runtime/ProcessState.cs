@@ -10,7 +10,7 @@ namespace SpecTune;
 /// (<see cref="Training.TrainingOptions.TuneNativeAllocator"/>). Networks, groups and the <see cref="Training.Learner"/>
 /// set none of this: a library user constructing them keeps the host's settings.
 /// </summary>
-public static class ProcessState
+internal static class ProcessState
 {
     /// <summary>
     /// When false, the session leaves the thread count alone (a host that manages torch threads itself). The seed

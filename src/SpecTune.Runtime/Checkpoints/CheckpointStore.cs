@@ -13,7 +13,7 @@ namespace SpecTune.Checkpoints;
 /// corruption is detected on load. Each save replaces the file atomically, so a crash or a failed
 /// save leaves the previous checkpoint intact. One training run owns a folder at a time.
 /// </summary>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     /// <summary>The file name of the latest checkpoint in the folder.</summary>
     public const string LatestFileName = "checkpoint-latest.safetensors";
@@ -274,7 +274,7 @@ public sealed class CheckpointStore
 /// A checkpoint read back from disk, verified against its checksum. It owns its tensors: dispose it
 /// once the model, optimizer and RNG have been restored.
 /// </summary>
-public sealed class LoadedCheckpoint : IDisposable
+internal sealed class LoadedCheckpoint : IDisposable
 {
     private readonly Dictionary<string, Tensor> _all;
 

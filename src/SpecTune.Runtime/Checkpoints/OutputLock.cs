@@ -10,7 +10,7 @@ namespace SpecTune.Checkpoints;
 /// held open with FileShare.None (flock on Unix, a share lock on Windows): disposing releases it, and so does the
 /// OS when the process dies, so a crashed run never leaves a stale lock. The file stays; it holds the holder's pid.
 /// </summary>
-public sealed class OutputLock : IDisposable
+internal sealed class OutputLock : IDisposable
 {
     /// <summary>The lock file's name inside the locked folder.</summary>
     public const string FileName = ".spectune.lock";

@@ -8,7 +8,7 @@ namespace SpecTune.Checkpoints;
 /// folder, and a CUDA device has a CUDA backend. A problem is a <see cref="SpecException"/> at the spec key
 /// that names the path (SPT0330, SPT0331, SPT0335), so nothing fails only after the last epoch.
 /// </summary>
-public static class OutputPreflight
+internal static class OutputPreflight
 {
     /// <summary>A file the run writes: its full path, the spec key naming it, and what it is (for messages).</summary>
     public readonly record struct Target(string Path, string SpecKey, string What);

@@ -4,7 +4,7 @@ namespace SpecTune.Checkpoints;
 /// Where a training run stands: enough, with the model, optimizer and RNG tensors saved beside it
 /// by <see cref="CheckpointStore"/>, to resume on the same learning-rate curve.
 /// </summary>
-public sealed record TrainingCheckpoint
+internal sealed record TrainingCheckpoint
 {
     /// <summary>Hash of the spec the run was started from; a resumed run must have the same.</summary>
     public required string SpecHash { get; init; }
@@ -32,7 +32,7 @@ public sealed record TrainingCheckpoint
 }
 
 /// <summary>A checkpoint file is unusable: unreadable, truncated, corrupt, or saved for another spec.</summary>
-public sealed class CheckpointException : Exception
+internal sealed class CheckpointException : Exception
 {
     public CheckpointException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)

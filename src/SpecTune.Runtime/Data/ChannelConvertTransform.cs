@@ -4,7 +4,7 @@ namespace SpecTune.Data;
 /// Converts [C, H, W] samples between 1 and 3 channels: grey to RGB repeats the plane, RGB to grey
 /// takes the ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B), as PIL's "L" mode and torchvision's Grayscale do.
 /// </summary>
-public sealed class ChannelConvertTransform : ISampleTransform
+internal sealed class ChannelConvertTransform : ISampleTransform
 {
     public ChannelConvertTransform(int channels)
     {

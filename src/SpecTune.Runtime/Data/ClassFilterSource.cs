@@ -4,7 +4,7 @@ namespace SpecTune.Data;
 /// Keeps only the samples whose label is one of <see cref="Classes"/> and renumbers them 0..n-1 in the
 /// order given: with classes [7, 9], label 7 becomes 0 and label 9 becomes 1 (spec <c>classes:</c>).
 /// </summary>
-public sealed class ClassFilterSource : IDataSource
+internal sealed class ClassFilterSource : IDataSource
 {
     private readonly int[] _indices;
     private readonly int[] _targets;

@@ -8,7 +8,7 @@ namespace SpecTune.Data;
 /// Quoted fields are not supported; a quote anywhere is an error rather than a silently mis-split row.
 /// The whole file is parsed at construction into one float array.
 /// </summary>
-public sealed class CsvDataSource : IDataSource
+internal sealed class CsvDataSource : IDataSource
 {
     private readonly float[] _features;
     private readonly float[] _targets;

@@ -5,7 +5,7 @@ namespace SpecTune.Data;
 /// sample. The message starts with the full path (and line and column where they are known), then
 /// says what is wrong and what was expected, so that a user can fix the file without a debugger.
 /// </summary>
-public sealed class DataException : Exception
+internal sealed class DataException : Exception
 {
     public DataException(string path, string problem, int? line = null, int? column = null, Exception? innerException = null)
         : base(Format(path, problem, line, column), innerException)

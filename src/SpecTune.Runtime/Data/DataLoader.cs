@@ -19,7 +19,7 @@ namespace SpecTune.Data;
 /// tensors on the consumer's thread (so they join the consumer's current dispose scope, if any).
 /// The consumer owns every <see cref="Batch"/> it receives. Sources must allow concurrent reads.</para>
 /// </remarks>
-public sealed class DataLoader : IBatchSource
+internal sealed class DataLoader : IBatchSource
 {
     private readonly TransformPlan _plan;
     private readonly int _sampleLength;

@@ -3,7 +3,7 @@ using SpecTune.Spec;
 namespace SpecTune.Data;
 
 /// <summary>Builds the training and validation sources a spec's <c>data:</c> section describes.</summary>
-public static class DataSourceFactory
+internal static class DataSourceFactory
 {
     /// <summary>
     /// Opens the spec's data: <paramref name="spec"/>'s paths resolve against the spec file's folder

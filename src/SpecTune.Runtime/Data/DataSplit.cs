@@ -1,7 +1,7 @@
 namespace SpecTune.Data;
 
 /// <summary>Seeded train/validation splits of one source.</summary>
-public static class DataSplit
+internal static class DataSplit
 {
     /// <summary>
     /// Holds out about <paramref name="validFraction"/> of the samples for validation. Class-labelled

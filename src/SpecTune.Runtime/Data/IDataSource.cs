@@ -27,7 +27,7 @@ public interface IDataSource
 }
 
 /// <summary>A per-sample transformation (resize, normalise, flip, crop...).</summary>
-public interface ISampleTransform
+internal interface ISampleTransform
 {
     /// <summary>True when the transform is random (training-time augmentation, skipped for validation).</summary>
     bool IsAugmentation { get; }

@@ -7,7 +7,7 @@ namespace SpecTune.Data;
 /// unsigned-byte labels file (magic 0x00000801, dimension N), each gzip-compressed or plain. Both files
 /// are small enough to hold in memory, so they are read once at construction; samples are [1, H, W].
 /// </summary>
-public sealed class IdxDataSource : IDataSource
+internal sealed class IdxDataSource : IDataSource
 {
     private const int ImagesMagic = 0x00000803;
     private const int LabelsMagic = 0x00000801;

@@ -16,7 +16,7 @@ namespace SpecTune.Data;
 /// <see cref="TransformPipeline.FromSpec"/> for this shape then has nothing left to resize or convert.
 /// Images are decoded on every read (they are not cached), so memory stays flat for large folders.
 /// </remarks>
-public sealed class ImageFolderDataSource : IDataSource
+internal sealed class ImageFolderDataSource : IDataSource
 {
     private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 

@@ -4,7 +4,7 @@ namespace SpecTune.Data;
 /// (x - mean[c]) / std[c] per channel, where the channel is the first dimension of the sample
 /// ([C, H, W] images, or each feature of [F] tabular samples). One mean and std apply to every channel.
 /// </summary>
-public sealed class NormalizeTransform : ISampleTransform
+internal sealed class NormalizeTransform : ISampleTransform
 {
     private readonly float[] _mean;
     private readonly float[] _inverseStd;

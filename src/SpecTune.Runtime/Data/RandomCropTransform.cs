@@ -4,7 +4,7 @@ namespace SpecTune.Data;
 /// Pads a [C, H, W] sample by <see cref="Padding"/> zeros on every side and crops an H×W window at a
 /// random offset (augmentation): the image shifts by up to Padding pixels each way, the shape stays.
 /// </summary>
-public sealed class RandomCropTransform : ISampleTransform
+internal sealed class RandomCropTransform : ISampleTransform
 {
     public RandomCropTransform(int padding)
     {

@@ -1,7 +1,7 @@
 namespace SpecTune.Data;
 
 /// <summary>Mirrors a [C, H, W] sample left-right with probability <see cref="Probability"/> (augmentation).</summary>
-public sealed class RandomHorizontalFlipTransform : ISampleTransform
+internal sealed class RandomHorizontalFlipTransform : ISampleTransform
 {
     public RandomHorizontalFlipTransform(double probability = 0.5)
     {

@@ -5,7 +5,7 @@ namespace SpecTune.Data;
 /// <c>interpolate(mode="bilinear", align_corners=False, antialias=False)</c>: pixel centres are
 /// aligned, so a model sees what it would have seen in a PyTorch pipeline.
 /// </summary>
-public sealed class ResizeTransform : ISampleTransform
+internal sealed class ResizeTransform : ISampleTransform
 {
     public ResizeTransform(int height, int width)
     {

@@ -1,7 +1,7 @@
 namespace SpecTune.Data;
 
 /// <summary>A view of some samples of another source, in the order of <see cref="Indices"/>.</summary>
-public sealed class SubsetSource : IDataSource
+internal sealed class SubsetSource : IDataSource
 {
     private readonly int[] _indices;
 

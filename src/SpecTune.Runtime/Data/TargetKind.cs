@@ -1,7 +1,7 @@
 namespace SpecTune.Data;
 
 /// <summary>How a <see cref="DataLoader"/> shapes targets.</summary>
-public enum TargetKind
+internal enum TargetKind
 {
     /// <summary>Class indices as int64 of shape [N], for cross-entropy (multiclass classification).</summary>
     ClassIndex,

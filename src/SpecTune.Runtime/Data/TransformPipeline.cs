@@ -6,7 +6,7 @@ namespace SpecTune.Data;
 /// An ordered list of <see cref="ISampleTransform"/>s. Preprocessing transforms run on every sample;
 /// augmentations (<see cref="ISampleTransform.IsAugmentation"/>) only when training.
 /// </summary>
-public sealed class TransformPipeline
+internal sealed class TransformPipeline
 {
     private readonly ISampleTransform[] _transforms;
 

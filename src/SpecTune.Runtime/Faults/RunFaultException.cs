@@ -6,7 +6,7 @@ namespace SpecTune.Faults;
 /// A fault found while running a spec (SPT033x): the file it concerns, the spec key that names that file when
 /// there is one, and a message from the catalogue. The CLI reports it at that key, like the checker's diagnostics.
 /// </summary>
-public sealed class RunFaultException : Exception
+internal sealed class RunFaultException : Exception
 {
     public RunFaultException(SpecDiagnosticDescriptor descriptor, string filePath, string? specKey, Exception? innerException, params object?[] args)
         : base(descriptor.Create(null, SourceSpan.None, args).Message, innerException)

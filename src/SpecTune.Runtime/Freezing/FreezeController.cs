@@ -13,7 +13,7 @@ namespace SpecTune.Freezing;
 /// and the optimizer groups (only trainable parameters, each with its group's rate). Entering a phase
 /// always does all three together, so flags and optimizer never disagree.
 /// </summary>
-public sealed class FreezeController
+internal sealed class FreezeController
 {
     private readonly FineTuneNetwork _network;
     private readonly ParameterGroups _groups;

@@ -3,7 +3,7 @@ using SpecTune.Spec;
 namespace SpecTune.Freezing;
 
 /// <summary>A glob over full parameter names (<see cref="Glob"/>, the engine the checker uses too).</summary>
-public sealed class GlobPattern
+internal sealed class GlobPattern
 {
     /// <summary>Wraps <paramref name="pattern"/>.</summary>
     public GlobPattern(string pattern) => Pattern = pattern;

@@ -14,7 +14,7 @@ namespace SpecTune.Metrics;
 /// list is given: a class absent from both neither helps nor hurts. Reading a metric before any sample was
 /// added is an error rather than a made-up number.
 /// </remarks>
-public sealed class ClassificationMetrics
+internal sealed class ClassificationMetrics
 {
     private readonly long[,] _matrix;
 

@@ -16,7 +16,7 @@ namespace SpecTune.Metrics;
 /// <see cref="ConfusionMatrix"/>. Regression tasks report <c>mse</c> and <c>mae</c> and accept no
 /// classification metric.
 /// </remarks>
-public sealed class MetricSet
+internal sealed class MetricSet
 {
     public MetricSet(TaskKind task, IEnumerable<MetricKind> kinds, int classCount)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Metrics;
 
 /// <summary>Mean squared and mean absolute error accumulated over batches, in double precision.</summary>
-public sealed class RegressionMetrics
+internal sealed class RegressionMetrics
 {
     private double _squaredError;
     private double _absoluteError;

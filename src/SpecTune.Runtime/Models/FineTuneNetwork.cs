@@ -30,10 +30,10 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
     /// stages is where the feature cache can cut (see Training/FrozenPrefixPlanner.cs), so a phase that trains only the
     /// last stages trains them from cached activations. One stage, the whole backbone, unless a network says more.
     /// </summary>
-    public virtual IReadOnlyList<BackboneStage> Stages => [new BackboneStage("backbone", [])];
+    internal virtual IReadOnlyList<BackboneStage> Stages => [new BackboneStage("backbone", [])];
 
     /// <summary>Runs stages <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive) of <see cref="Stages"/>.</summary>
-    public Tensor RunStages(Tensor input, int from, int to)
+    internal Tensor RunStages(Tensor input, int from, int to)
     {
         if (from < 0 || from > to || to > Stages.Count)
             throw new ArgumentOutOfRangeException(nameof(from), $"stages {from}..{to} of a backbone with {Stages.Count}");
@@ -48,10 +48,10 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
     /// A network with more than one stage overrides it (and runs <see cref="Features"/> through <see cref="RunStages"/>);
     /// the single default stage is <see cref="Features"/>.
     /// </summary>
-    protected virtual Tensor RunStage(int stage, Tensor input) => Features(input);
+    internal virtual Tensor RunStage(int stage, Tensor input) => Features(input);
 
     /// <summary>The network's output from the output of the first <paramref name="firstStage"/> stages: the remaining stages, then the head.</summary>
-    public Tensor ForwardFrom(Tensor stageOutput, int firstStage)
+    internal Tensor ForwardFrom(Tensor stageOutput, int firstStage)
     {
         if (firstStage == Stages.Count) return Head.call(stageOutput);
         using var features = RunStages(stageOutput, firstStage, Stages.Count);
@@ -81,7 +81,7 @@ public abstract class FineTuneNetwork : nn.Module<Tensor, Tensor>
 /// <param name="Name">Short name for reports ("layer3").</param>
 /// <param name="Modules">Top-level module names whose parameters and buffers the stage runs (conv1, bn1 ...); empty means
 /// every module outside the head slot.</param>
-public sealed record BackboneStage(string Name, IReadOnlyList<string> Modules)
+internal sealed record BackboneStage(string Name, IReadOnlyList<string> Modules)
 {
     /// <summary>Whether the parameter or buffer <paramref name="name"/> belongs to this stage.</summary>
     public bool Owns(string name) =>

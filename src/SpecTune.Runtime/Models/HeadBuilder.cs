@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace SpecTune.Models;
 
 /// <summary>Builds the spec's new head (`head.layers`) as a Sequential whose children are named 0, 1, ...</summary>
-public static class HeadBuilder
+internal static class HeadBuilder
 {
     /// <summary>Builds the head for a backbone that produces <paramref name="inputFeatures"/> features.</summary>
     public static Module<Tensor, Tensor> Build(HeadSpec head, int inputFeatures)

@@ -8,7 +8,7 @@ namespace SpecTune.Models;
 /// A multilayer perceptron: the input is flattened, then `layers.{2i}` Linear + `layers.{2i+1}` ReLU per
 /// hidden width (`hidden:` in the spec, default [128, 64]); head slot `fc`.
 /// </summary>
-public sealed class Mlp : FineTuneNetwork
+internal sealed class Mlp : FineTuneNetwork
 {
     private readonly Module<Tensor, Tensor> layers;
     private readonly Module<Tensor, Tensor> fc;

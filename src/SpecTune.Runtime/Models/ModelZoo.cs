@@ -3,7 +3,7 @@ using SpecTune.Spec;
 namespace SpecTune.Models;
 
 /// <summary>The architectures a spec's `base.architecture` can name.</summary>
-public static class ModelZoo
+internal static class ModelZoo
 {
     /// <summary>Zoo entry names.</summary>
     public static IReadOnlyList<string> Architectures => ArchitectureCatalog.Names;

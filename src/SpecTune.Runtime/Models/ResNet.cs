@@ -9,7 +9,7 @@ namespace SpecTune.Models;
 /// ResNet-18/34/50 with torchvision's module names (conv1, bn1, layer1..layer4 of blocks named 0, 1, ...,
 /// downsample.0/1, fc). TorchVision's own ResNet keeps `fc` private and cannot take a new head, hence this copy.
 /// </summary>
-public sealed class ResNet : FineTuneNetwork
+internal sealed class ResNet : FineTuneNetwork
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -63,10 +63,10 @@ public sealed class ResNet : FineTuneNetwork
     ];
 
     /// <inheritdoc />
-    public override IReadOnlyList<BackboneStage> Stages => StageList;
+    internal override IReadOnlyList<BackboneStage> Stages => StageList;
 
     /// <inheritdoc />
-    protected override Tensor RunStage(int stage, Tensor x) => stage switch
+    internal override Tensor RunStage(int stage, Tensor x) => stage switch
     {
         0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 3, 2, 1),
         1 => layer1.call(x),

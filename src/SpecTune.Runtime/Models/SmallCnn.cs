@@ -10,7 +10,7 @@ namespace SpecTune.Models;
 /// conv3/bn3; max-pool after the first two), global average pooling, head slot `fc`.
 /// Channel widths default to 32, 64, 128 (`hidden:` in the spec).
 /// </summary>
-public sealed class SmallCnn : FineTuneNetwork
+internal sealed class SmallCnn : FineTuneNetwork
 {
     private readonly Conv2d conv1, conv2, conv3;
     private readonly BatchNorm2d bn1, bn2, bn3;
@@ -55,10 +55,10 @@ public sealed class SmallCnn : FineTuneNetwork
     ];
 
     /// <inheritdoc />
-    public override IReadOnlyList<BackboneStage> Stages => StageList;
+    internal override IReadOnlyList<BackboneStage> Stages => StageList;
 
     /// <inheritdoc />
-    protected override Tensor RunStage(int stage, Tensor x) => stage switch
+    internal override Tensor RunStage(int stage, Tensor x) => stage switch
     {
         0 => functional.max_pool2d(functional.relu(bn1.call(conv1.call(x))), 2),
         1 => functional.max_pool2d(functional.relu(bn2.call(conv2.call(x))), 2),

@@ -17,7 +17,7 @@ namespace SpecTune.Native;
 /// settings in the environment (MALLOC_*_ or GLIBC_TUNABLES=glibc.malloc.*), or another allocator preloaded.
 /// Linux with glibc only; elsewhere a no-op.</para>
 /// </remarks>
-public static class NativeAllocator
+internal static class NativeAllocator
 {
     /// <summary>Environment variable that turns the tuning off when set to 0 or false.</summary>
     public const string SwitchVariable = "SPECTUNE_MALLOC_TUNING";
@@ -116,4 +116,4 @@ public static class NativeAllocator
 /// <summary>Whether the allocator was tuned, and why (or why not).</summary>
 /// <param name="Applied">True when the thresholds were set.</param>
 /// <param name="Reason">What was set, or what stopped it.</param>
-public sealed record AllocatorTuning(bool Applied, string Reason);
+internal sealed record AllocatorTuning(bool Applied, string Reason);

@@ -12,7 +12,7 @@ namespace SpecTune.Onnx;
 /// network applies, then the new head as ONNX nodes (Gemm, Relu, Erf-based GELU, Sigmoid, Softmax,
 /// BatchNormalization; dropout is the identity at inference). Output "output", [N, head outputs], in eval mode.
 /// </summary>
-public static class OnnxExport
+internal static class OnnxExport
 {
     /// <summary>Writes the network to <paramref name="path"/>, atomically.</summary>
     /// <exception cref="NotSupportedException">The head holds a layer ONNX export does not know.</exception>

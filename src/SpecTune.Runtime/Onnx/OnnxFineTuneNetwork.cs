@@ -10,7 +10,7 @@ namespace SpecTune.Onnx;
 /// the head's are <c>{HeadSlot}.*</c>. The cut output is pooled to [N, C]: [N, C, H, W] by the spatial mean,
 /// [N, T, C] by the mean over T, other ranks flattened.
 /// </summary>
-public sealed class OnnxFineTuneNetwork : FineTuneNetwork
+internal sealed class OnnxFineTuneNetwork : FineTuneNetwork
 {
     private readonly OnnxGraph _graph;
     private readonly string _headSlot;

@@ -12,10 +12,10 @@ namespace SpecTune.Onnx;
 /// <param name="OnnxName">The initializer's name in the graph.</param>
 /// <param name="ModuleName">Its name among the module's parameters or buffers.</param>
 /// <param name="Kind">Trainable parameter, persistent buffer (BatchNorm statistics) or constant (non-float: kept by the graph, not the module).</param>
-public sealed record OnnxInitializer(string OnnxName, string ModuleName, OnnxInitializerKind Kind);
+internal sealed record OnnxInitializer(string OnnxName, string ModuleName, OnnxInitializerKind Kind);
 
 /// <summary>What an initializer became.</summary>
-public enum OnnxInitializerKind { Parameter, Buffer, Constant }
+internal enum OnnxInitializerKind { Parameter, Buffer, Constant }
 
 /// <summary>
 /// An ONNX graph ready to run op by op with TorchSharp ops. It owns no tensors of the model: the

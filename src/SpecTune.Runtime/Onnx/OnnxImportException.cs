@@ -1,7 +1,7 @@
 namespace SpecTune.Onnx;
 
 /// <summary>An ONNX model that SpecTune cannot import: malformed, an unsupported op, an unknown cut node, unsafe external data.</summary>
-public sealed class OnnxImportException : Exception
+internal sealed class OnnxImportException : Exception
 {
     public OnnxImportException(string model, string problem, Exception? inner = null)
         : base($"{model}: {problem}", inner)

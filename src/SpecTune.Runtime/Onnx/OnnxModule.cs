@@ -4,20 +4,13 @@ using static TorchSharp.torch;
 
 namespace SpecTune.Onnx;
 
-/// <summary>How an ONNX model is imported.</summary>
-public sealed record OnnxImportOptions
-{
-    /// <summary>A node name: its first output becomes the module's only output and every node not needed for it is dropped.</summary>
-    public string? CutAt { get; init; }
-}
-
 /// <summary>
 /// An ONNX model as a trainable TorchSharp module. The graph runs op by op with TorchSharp ops, so autograd
 /// flows through it; float initializers are Parameters (named after the initializer, or after the node that
 /// uses it where the exporter numbered them: <c>Convolution249.weight</c>), BatchNormalization statistics are
 /// buffers of BatchNorm2d modules, other initializers are non-persistent constants.
 /// <code>
-/// using var resnet = OnnxModule.Load("ResNet18.onnx", new OnnxImportOptions { CutAt = "ReLU393" });
+/// using var resnet = OnnxModule.Load("ResNet18.onnx", cutAt: "ReLU393");
 /// using var features = resnet.call(images);   // [N, 512, H/32, W/32]
 /// </code>
 /// </summary>
@@ -32,16 +25,18 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Imports the model at <paramref name="path"/>; external data files resolve inside its folder only.</summary>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="cutAt">A node name: its first output becomes the module's only output and every node not needed for it is dropped.</param>
     /// <exception cref="OnnxImportException">Malformed model, unsupported op (named with its node), unknown cut node.</exception>
-    public static OnnxModule Load(string path, OnnxImportOptions? options = null)
+    public static OnnxModule Load(string path, string? cutAt = null)
     {
         var full = Path.GetFullPath(path);
-        return new OnnxModule(OnnxGraph.Load(OnnxModelFile.Parse(full), full, Path.GetDirectoryName(full), options?.CutAt));
+        return new OnnxModule(OnnxGraph.Load(OnnxModelFile.Parse(full), full, Path.GetDirectoryName(full), cutAt));
     }
 
     /// <summary>Imports a model from a stream (e.g. an embedded resource); it may not use external data.</summary>
-    public static OnnxModule Load(Stream stream, string name, OnnxImportOptions? options = null) =>
-        new(OnnxGraph.Load(OnnxModelFile.Parse(stream, name), name, null, options?.CutAt));
+    public static OnnxModule Load(Stream stream, string name, string? cutAt = null) =>
+        new(OnnxGraph.Load(OnnxModelFile.Parse(stream, name), name, null, cutAt));
 
     /// <summary>The inputs <see cref="Run"/> takes, in order.</summary>
     public IReadOnlyList<string> InputNames => _graph.Inputs;
@@ -50,10 +45,10 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
     public IReadOnlyList<string> OutputNames => _graph.Outputs;
 
     /// <summary>Every imported initializer and the module name it got.</summary>
-    public IReadOnlyCollection<OnnxInitializer> Initializers => _graph.Initializers;
+    internal IReadOnlyCollection<OnnxInitializer> Initializers => _graph.Initializers;
 
     /// <summary>The nodes kept after the cut, in graph order: the names `cut-at` can take.</summary>
-    public IReadOnlyList<OnnxNodeInfo> Nodes => _graph.Nodes.Select(n => new OnnxNodeInfo(n.Name, n.OpType, n.Input.ToArray(), n.Output.ToArray())).ToList();
+    internal IReadOnlyList<OnnxNodeInfo> Nodes => _graph.Nodes.Select(n => new OnnxNodeInfo(n.Name, n.OpType, n.Input.ToArray(), n.Output.ToArray())).ToList();
 
     /// <summary>The op types the importer supports.</summary>
     public static IReadOnlySet<string> SupportedOps => OnnxGraph.Ops;
@@ -84,7 +79,7 @@ public sealed class OnnxModule : nn.Module<Tensor, Tensor>
 /// <param name="OpType">The ONNX op.</param>
 /// <param name="Inputs">Value and initializer names it reads.</param>
 /// <param name="Outputs">Value names it writes.</param>
-public sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+internal sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
 
 /// <summary>Parses ONNX files with a clear error for what is not one.</summary>
 internal static class OnnxModelFile

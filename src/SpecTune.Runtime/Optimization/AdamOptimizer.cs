@@ -12,7 +12,7 @@ namespace SpecTune.Optimization;
 /// </summary>
 /// <remarks>State per parameter: <c>{prefix}.exp_avg.{name}</c>, <c>{prefix}.exp_avg_sq.{name}</c> and
 /// <c>{prefix}.step.{name}</c> (int64 scalar), where prefix is <c>adam</c> or <c>adamw</c>.</remarks>
-public sealed class AdamOptimizer : FineTuneOptimizer
+internal sealed class AdamOptimizer : FineTuneOptimizer
 {
     private readonly Dictionary<string, (Tensor ExpAvg, Tensor ExpAvgSq, Tensor Step)> _moments = new(StringComparer.Ordinal);
 

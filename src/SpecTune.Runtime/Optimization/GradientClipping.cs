@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Optimization;
 
 /// <summary>Gradient norm clipping, as <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
-public static class GradientClipping
+internal static class GradientClipping
 {
     /// <summary>
     /// Scales all gradients together so that their global L2 norm is at most <paramref name="maxNorm"/>.

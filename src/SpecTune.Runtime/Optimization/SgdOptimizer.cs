@@ -11,7 +11,7 @@ namespace SpecTune.Optimization;
 /// <remarks>State per parameter (only with momentum): <c>sgd.momentum_buffer.{name}</c>. PyTorch starts the
 /// buffer as a copy of the first gradient; starting it at zero gives exactly the same value after the first
 /// update (0·momentum + grad = grad), with a state that exists from the start.</remarks>
-public sealed class SgdOptimizer : FineTuneOptimizer
+internal sealed class SgdOptimizer : FineTuneOptimizer
 {
     private readonly Dictionary<string, Tensor> _buffers = new(StringComparer.Ordinal);
 

@@ -11,7 +11,7 @@ namespace SpecTune.Planning;
 /// (<see cref="SpecPaths"/>). Compiling opens no file; building the network needs only <c>base.input</c> (and the
 /// ONNX file of an ONNX base), never the data.
 /// </summary>
-public sealed class FineTunePlan
+internal sealed class FineTunePlan
 {
     private FineTunePlan(FineTuneSpec spec, string baseDirectory)
     {

@@ -32,7 +32,7 @@ namespace SpecTune.Schedules;
 /// Steps at or past the end keep the value the curve has there.
 /// </para>
 /// </remarks>
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     /// <summary>One-cycle starts at the peak rate divided by this, as PyTorch's default <c>div_factor</c>.</summary>
     public const double OneCycleDivFactor = 25.0;

@@ -1,7 +1,7 @@
 namespace SpecTune.Text;
 
 /// <summary>A text data error: SPT id, the file and the 1-based line where the input is wrong.</summary>
-public sealed class TextDataException(string id, string file, int line, string message)
+internal sealed class TextDataException(string id, string file, int line, string message)
     : Exception($"{file}({line}): error {id}: {message}")
 {
     public string Id { get; } = id;
@@ -10,14 +10,14 @@ public sealed class TextDataException(string id, string file, int line, string m
 }
 
 /// <summary>One sentence for token classification: its words and one IOB2 tag per word.</summary>
-public sealed record TaggedSentence(IReadOnlyList<string> Tokens, IReadOnlyList<string> Tags);
+internal sealed record TaggedSentence(IReadOnlyList<string> Tokens, IReadOnlyList<string> Tags);
 
 /// <summary>
 /// Reads CoNLL: one token per line, the token first and its tag last (whitespace separated), a blank line between
 /// sentences, <c>-DOCSTART-</c> lines skipped. With a label set, a tag outside it is SPT0370 at its file:line;
 /// a line with only one field is SPT0371.
 /// </summary>
-public static class ConllReader
+internal static class ConllReader
 {
     public static IReadOnlyList<TaggedSentence> Read(string path, IReadOnlyCollection<string>? labels = null)
     {
@@ -61,7 +61,7 @@ public static class ConllReader
 }
 
 /// <summary>Token-classification encoding: sub-word ids framed by [CLS]/[SEP], the first piece of each word carries its label, the rest and the specials -100.</summary>
-public static class TokenLabels
+internal static class TokenLabels
 {
     public const long Ignored = -100;
 

@@ -1,17 +1,17 @@
 namespace SpecTune.Text;
 
 /// <summary>An entity span in one sentence: its type and the token range [Start, End] (inclusive).</summary>
-public readonly record struct EntitySpan(string Type, int Start, int End);
+internal readonly record struct EntitySpan(string Type, int Start, int End);
 
 /// <summary>Precision, recall and F1 for one entity type (or the micro average), with the counts behind them.</summary>
-public readonly record struct EntityScore(double Precision, double Recall, double F1, int Support, int Predicted, int Correct);
+internal readonly record struct EntityScore(double Precision, double Recall, double F1, int Support, int Predicted, int Correct);
 
 /// <summary>
 /// Entity-level precision, recall and F1 over IOB2 tag sequences, as seqeval computes them in its default mode:
 /// an entity counts as correct only when type, start and end all match; an <c>I-X</c> that follows <c>O</c> or an
 /// entity of another type opens a new entity (seqeval's lenient reading); scores are 0 where a ratio is 0/0.
 /// </summary>
-public sealed class EntityScores
+internal sealed class EntityScores
 {
     private readonly Dictionary<string, (int True, int Predicted, int Correct)> _counts = new(StringComparer.Ordinal);
 

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Text;
 
 /// <summary>A padded batch of encoded texts: <c>[batch, length]</c> int64 tensors the caller disposes.</summary>
-public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) : IDisposable
+internal sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) : IDisposable
 {
     public void Dispose()
     {
@@ -17,7 +17,7 @@ public sealed record TextBatch(Tensor InputIds, Tensor AttentionMask, Tensor Tok
 /// Dynamic padding: a batch is padded to its longest input, rounded up to <c>padToMultipleOf</c> (1: no rounding),
 /// with attention mask 1 on real tokens and 0 on padding, and padding's token type 0.
 /// </summary>
-public static class TextBatcher
+internal static class TextBatcher
 {
     public static TextBatch Pad(IReadOnlyList<EncodedText> texts, long paddingId, int padToMultipleOf = 1)
     {

@@ -3,14 +3,14 @@ using Microsoft.ML.Tokenizers;
 namespace SpecTune.Text;
 
 /// <summary>One encoded text (or text pair): token ids and the segment (token type) of each, after truncation.</summary>
-public sealed record EncodedText(IReadOnlyList<long> Ids, IReadOnlyList<long> TypeIds);
+internal sealed record EncodedText(IReadOnlyList<long> Ids, IReadOnlyList<long> TypeIds);
 
 /// <summary>
 /// A tokenizer read from a Hugging Face model folder, with the framing the model expects: BERT's
 /// <c>[CLS] a [SEP] (b [SEP])</c> for WordPiece, the library's own for BPE and SentencePiece. Inputs longer than
 /// <see cref="MaxLength"/> are truncated longest-first (Hugging Face's default), keeping the special tokens.
 /// </summary>
-public sealed class TextTokenizer
+internal sealed class TextTokenizer
 {
     private readonly Tokenizer _tokenizer;
     private readonly BertTokenizer? _bert;

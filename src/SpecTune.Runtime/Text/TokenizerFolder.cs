@@ -7,7 +7,7 @@ namespace SpecTune.Text;
 /// <c>merges.txt</c> (byte-level BPE), or a SentencePiece <c>*.model</c>, in that order of preference.
 /// A folder with none of them is an error naming the folder, what it has and what was expected.
 /// </summary>
-public static class TokenizerFolder
+internal static class TokenizerFolder
 {
     /// <summary>Reads the tokenizer in <paramref name="folder"/>; <paramref name="lowercase"/> applies to WordPiece and, as in uncased BERT, strips accents.</summary>
     public static TextTokenizer Load(string folder, bool lowercase = true, int maxLength = 512)

@@ -3,7 +3,7 @@ using SpecTune.Spec;
 namespace SpecTune.Training;
 
 /// <summary>Tracks the monitored metric within a phase and says when to stop.</summary>
-public sealed class EarlyStopping
+internal sealed class EarlyStopping
 {
     private readonly EarlyStoppingSpec _spec;
 

@@ -21,7 +21,7 @@ namespace SpecTune.Training;
 /// types, shapes and values), the data source and the transforms. A cache is reused only under an equal key, so
 /// changing a weight in front of the cut, the data or the preprocessing rebuilds it; training the stages after it does not.
 /// </remarks>
-public sealed class FeatureCache : IDisposable
+internal sealed class FeatureCache : IDisposable
 {
     private float[] _memory = [];
     private int _memoryRows;

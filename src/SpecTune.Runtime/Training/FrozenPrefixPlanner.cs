@@ -5,7 +5,7 @@ using TorchSharp.Modules;
 namespace SpecTune.Training;
 
 /// <summary>How a phase runs the part of the network in front of the head.</summary>
-public enum PrefixMode
+internal enum PrefixMode
 {
     /// <summary>Some backbone parameter trains and nothing is cached: the whole network runs with autograd, as written
     /// (a frozen leading part records no history: nothing in it requires a gradient).</summary>
@@ -24,7 +24,7 @@ public enum PrefixMode
 /// <param name="Reason">Why the cache is not used, or not cut later (null when the whole backbone is cached).</param>
 /// <param name="CachedStages">Leading backbone stages whose output is cached (0 unless <see cref="PrefixMode.Cached"/>).</param>
 /// <param name="CutAfter">The last cached stage's name (null unless cached).</param>
-public sealed record FrozenPrefixPlan(PrefixMode Mode, string? Reason, int CachedStages = 0, string? CutAfter = null);
+internal sealed record FrozenPrefixPlan(PrefixMode Mode, string? Reason, int CachedStages = 0, string? CutAfter = null);
 
 /// <summary>
 /// Decides, per phase, how much of the backbone (everything in front of the head slot, cut into
@@ -35,7 +35,7 @@ public sealed record FrozenPrefixPlan(PrefixMode Mode, string? Reason, int Cache
 /// top" phase trains them from cached activations). On by default where that holds; <c>feature-cache: false</c> (spec
 /// or phase) turns it off.
 /// </summary>
-public static class FrozenPrefixPlanner
+internal static class FrozenPrefixPlanner
 {
     /// <summary>Plans <paramref name="phase"/>; call after the freeze controller has entered it (flags must be set).</summary>
     public static FrozenPrefixPlan Plan(FineTuneSpec spec, PhasePlan phase, FineTuneNetwork network, bool hasAugmentation)

@@ -10,7 +10,7 @@ namespace SpecTune.Training;
 /// alpha · Σ‖w − w₀‖², a guard against catastrophic forgetting. The new head has no pretrained value and
 /// is not penalised.
 /// </summary>
-public sealed class L2SpRegularizer : IDisposable
+internal sealed class L2SpRegularizer : IDisposable
 {
     private readonly double _alpha;
     private readonly List<(Parameter Parameter, Tensor Anchor)> _anchors = new();

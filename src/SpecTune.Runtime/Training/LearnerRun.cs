@@ -39,7 +39,7 @@ public sealed class LearnerRun
     public FineTuneOptimizer? Optimizer { get; internal set; }
 
     /// <summary>How the phase runs the backbone (a feature-cache callback decides it in BeforePhase).</summary>
-    public FrozenPrefixPlan Prefix { get; set; } = new(PrefixMode.Trainable, null);
+    internal FrozenPrefixPlan Prefix { get; set; } = new(PrefixMode.Trainable, null);
 
     /// <summary>The last step's loss (not finite: that step updated nothing).</summary>
     public double StepLoss { get; internal set; }
@@ -54,7 +54,7 @@ public sealed class LearnerRun
     public bool StopPhase { get; set; }
 
     /// <summary>The phase's early-stopping state, when a callback tracks one (checkpoints save it).</summary>
-    public EarlyStopping? Stopping { get; set; }
+    internal EarlyStopping? Stopping { get; set; }
 
     /// <summary>The best epoch's weights kept for restore-best (owned by the run; checkpoints save them).</summary>
     public Dictionary<string, Tensor>? Best { get; set; }

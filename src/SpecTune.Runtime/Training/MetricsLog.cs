@@ -9,7 +9,7 @@ namespace SpecTune.Training;
 ///  "val-accuracy":0.78,"lr":{"head":0.001},"seconds":1.9}. Each line is flushed as written, so a killed
 /// run keeps every finished epoch.
 /// </summary>
-public sealed class MetricsLog
+internal sealed class MetricsLog
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
     private readonly string _path;

@@ -30,7 +30,7 @@ public sealed record PhasePlan(
 }
 
 /// <summary>Turns the spec's phases into <see cref="PhasePlan"/>s; every group and rate is known before training starts.</summary>
-public static class PhasePlanner
+internal static class PhasePlanner
 {
     /// <summary>Plans every phase of <paramref name="spec"/>.</summary>
     public static IReadOnlyList<PhasePlan> Plan(FineTuneSpec spec)

@@ -91,7 +91,7 @@ public sealed record PhaseSummary(
     IReadOnlyDictionary<string, double> Final)
 {
     /// <summary>How the backbone ran: with autograd, frozen under no_grad, or from a feature cache (see docs/runtime.md).</summary>
-    public PrefixMode Prefix { get; init; }
+    internal PrefixMode Prefix { get; init; }
 
     /// <summary>The last backbone stage whose output was cached ("layer3"; the last stage when only the head trained); null when nothing was.</summary>
     public string? CachedThrough { get; init; }
@@ -124,7 +124,7 @@ public sealed record TrainingReport(
 public sealed record EvaluationResult(double Loss, IReadOnlyDictionary<string, double> Metrics, long[,]? ConfusionMatrix, int Samples);
 
 /// <summary>The loss became NaN or infinite; training stopped and the last good checkpoint was kept.</summary>
-public sealed class TrainingDivergedException : Exception
+internal sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(string message) : base(message) { }

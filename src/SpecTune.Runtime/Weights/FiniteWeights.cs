@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Weights;
 
 /// <summary>Base weights must be finite numbers: a NaN or infinity in a pretrained file only ever gives NaN losses.</summary>
-public static class FiniteWeights
+internal static class FiniteWeights
 {
     /// <summary>Throws at the first floating-point tensor (in name order) that holds a NaN or an infinity.</summary>
     /// <exception cref="RunFaultException">SPT0334 at `base.weights`, naming the file and the tensor.</exception>

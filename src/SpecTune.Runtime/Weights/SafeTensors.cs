@@ -1,13 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using static TorchSharp.torch;
 
 // The tests shrink the copy chunk size to exercise the chunked paths without 64 MB tensors.
-[assembly: InternalsVisibleTo("SpecTune.Runtime.Tests")]
 
 namespace SpecTune.Weights;
 
@@ -17,7 +15,7 @@ namespace SpecTune.Weights;
 /// with spaces to an 8-byte boundary, then the raw little-endian tensor data, offsets relative to
 /// the end of the header.
 /// </summary>
-public static class SafeTensors
+internal static class SafeTensors
 {
     /// <summary>Headers longer than this are refused (the reference implementation's limit).</summary>
     public const long MaxHeaderLength = 100_000_000;

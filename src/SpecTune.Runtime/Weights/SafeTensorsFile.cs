@@ -14,7 +14,7 @@ namespace SpecTune.Weights;
 /// <param name="Shape">The dimensions; empty for a scalar.</param>
 /// <param name="DataBegin">Offset of the first byte, relative to the start of the data area.</param>
 /// <param name="DataEnd">Offset one past the last byte, relative to the start of the data area.</param>
-public sealed record SafeTensorInfo(string Name, string DType, ScalarType ScalarType, IReadOnlyList<long> Shape, long DataBegin, long DataEnd)
+internal sealed record SafeTensorInfo(string Name, string DType, ScalarType ScalarType, IReadOnlyList<long> Shape, long DataBegin, long DataEnd)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
     public long ByteLength => DataEnd - DataBegin;
@@ -24,7 +24,7 @@ public sealed record SafeTensorInfo(string Name, string DType, ScalarType Scalar
 /// An open safetensors file whose header has been validated. Tensors are read on demand; each
 /// returned tensor is a new CPU tensor that the caller owns and disposes.
 /// </summary>
-public sealed class SafeTensorsFile : IDisposable
+internal sealed class SafeTensorsFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly long _dataStart;

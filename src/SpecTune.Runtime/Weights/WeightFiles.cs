@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Weights;
 
 /// <summary>The weight file formats SpecTune reads.</summary>
-public enum WeightFileFormat
+internal enum WeightFileFormat
 {
     /// <summary>Hugging Face safetensors: validated header, no code execution.</summary>
     SafeTensors,
@@ -23,7 +23,7 @@ public enum WeightFileFormat
 }
 
 /// <summary>Reads and writes name-to-tensor weight files in every <see cref="WeightFileFormat"/>.</summary>
-public static class WeightFiles
+internal static class WeightFiles
 {
     /// <summary>
     /// Tells the format by the file's first bytes: a zip archive ("PK\x03\x04") is a PyTorch file, an 8-byte

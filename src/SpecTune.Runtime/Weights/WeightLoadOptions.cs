@@ -1,7 +1,7 @@
 namespace SpecTune.Weights;
 
 /// <summary>How <see cref="WeightLoader"/> matches weight names to a module's parameters and buffers.</summary>
-public sealed record WeightLoadOptions
+internal sealed record WeightLoadOptions
 {
     public static WeightLoadOptions Default { get; } = new();
 

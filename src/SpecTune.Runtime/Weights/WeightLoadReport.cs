@@ -7,7 +7,7 @@ namespace SpecTune.Weights;
 /// <param name="WeightName">The name in the weights (differs from <paramref name="Name"/> when a name map renamed it).</param>
 /// <param name="ModuleShape">The shape the module expects.</param>
 /// <param name="WeightShape">The shape in the weights.</param>
-public sealed record ShapeMismatch(string Name, string WeightName, IReadOnlyList<long> ModuleShape, IReadOnlyList<long> WeightShape)
+internal sealed record ShapeMismatch(string Name, string WeightName, IReadOnlyList<long> ModuleShape, IReadOnlyList<long> WeightShape)
 {
     public override string ToString() =>
         $"{Name}{(WeightName == Name ? "" : $" (weights: '{WeightName}')")}: module {SafeTensors.FormatShape(ModuleShape)}, weights {SafeTensors.FormatShape(WeightShape)}";
@@ -19,7 +19,7 @@ public sealed record ShapeMismatch(string Name, string WeightName, IReadOnlyList
 /// <param name="Unexpected">Names in the weights that match nothing in the module (ignored).</param>
 /// <param name="Mismatched">Names present on both sides with different shapes (not loaded).</param>
 /// <param name="Skipped">Module-side names under a skip prefix, from either side.</param>
-public sealed record WeightLoadReport(
+internal sealed record WeightLoadReport(
     IReadOnlyList<string> Loaded,
     IReadOnlyList<string> Missing,
     IReadOnlyList<string> Unexpected,
@@ -39,7 +39,7 @@ public sealed record WeightLoadReport(
 }
 
 /// <summary>A strict load found names that do not fit; <see cref="Report"/> lists all of them.</summary>
-public sealed class WeightLoadException : Exception
+internal sealed class WeightLoadException : Exception
 {
     public WeightLoadException(WeightLoadReport report, string? source)
         : base(Describe(report, source))

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace SpecTune.Weights;
 
 /// <summary>Moves weights between name-to-tensor dictionaries, safetensors files and modules.</summary>
-public static class WeightLoader
+internal static class WeightLoader
 {
     /// <summary>
     /// Copies <paramref name="weights"/> into <paramref name="module"/>'s parameters and persistent

@@ -4,7 +4,7 @@ namespace SpecTune.Weights;
 /// A weights file is malformed: its header breaks the format, or its data does not match the
 /// header. The message names the file and the problem.
 /// </summary>
-public sealed class WeightsFormatException : Exception
+internal sealed class WeightsFormatException : Exception
 {
     public WeightsFormatException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)

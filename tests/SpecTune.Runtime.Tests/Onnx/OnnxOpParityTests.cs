@@ -146,11 +146,11 @@ public sealed class OnnxOpParityTests(ITestOutputHelper output)
             [Node("Relu", "features", ["x"], ["f"]), Node("MatMul", "classifier", ["f", "w"], ["y"])],
             [Value("x", F32, 1, 2)], [Value("y", F32)], Init("w", w));
 
-        using var cut = OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", new OnnxImportOptions { CutAt = "features" });
+        using var cut = OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", cutAt: "features");
         Assert.Equal(new[] { "f" }, cut.OutputNames);
         Assert.Equal(new[] { new OnnxNodeInfo("features", "Relu", ["x"], ["f"]) }.Select(n => (n.Name, n.OpType)), cut.Nodes.Select(n => (n.Name, n.OpType)));
         Assert.Empty(cut.parameters());   // the classifier's weight went with it
-        var error = Assert.Throws<OnnxImportException>(() => OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", new OnnxImportOptions { CutAt = "feature" }));
+        var error = Assert.Throws<OnnxImportException>(() => OnnxModule.Load(new MemoryStream(model.ToByteArray()), "m", cutAt: "feature"));
         Assert.Contains("did you mean 'features'", error.Message);
     }
 

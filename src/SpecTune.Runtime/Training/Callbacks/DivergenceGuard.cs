@@ -6,7 +6,7 @@ namespace SpecTune.Training;
 /// Stops the fit with <see cref="TrainingDivergedException"/> when a step's loss is not finite (that step updated nothing);
 /// <paramref name="checkpointPath"/>, when given, is named as the last good checkpoint.
 /// </summary>
-public sealed class DivergenceGuard(string? checkpointPath = null) : LearnerCallback
+internal sealed class DivergenceGuard(string? checkpointPath = null) : LearnerCallback
 {
     /// <inheritdoc />
     public override void AfterStep(Learner learner)

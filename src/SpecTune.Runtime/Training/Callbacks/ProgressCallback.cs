@@ -1,7 +1,7 @@
 namespace SpecTune.Training;
 
 /// <summary>Reports a step event every <paramref name="interval"/> steps (and at an epoch's last step), and an event per finished epoch.</summary>
-public sealed class ProgressCallback(IProgress<TrainingProgress> progress, int interval = 10) : LearnerCallback
+internal sealed class ProgressCallback(IProgress<TrainingProgress> progress, int interval = 10) : LearnerCallback
 {
     /// <inheritdoc />
     public override int Order => 40;

@@ -68,11 +68,21 @@ public sealed class FaultTests : IDisposable
     [Fact]
     public void A_NaN_loss_with_a_sigmoid_head_is_SPT0302_at_the_phase()
     {
-        // Huge rates overflow the weights: the hidden activations become inf, the sigmoid's input NaN (inf - inf), and so does the loss.
-        var spec = TinySpec.Write(_workspace, replace: "lr: 1.0e-3", with: "lr: 1.0e+30");
+        // Base weights that overflowed (finite, but float.MaxValue in the first layer): the hidden activations become inf, the
+        // sigmoid's input NaN (inf - inf), and so does the loss, in the first phase (line 19).
+        var first = CliRunner.Run("train", TinySpec.Write(_workspace));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Dictionary<string, TorchSharp.torch.Tensor> tensors;
+        using (var file = SpecTune.Weights.SafeTensors.Read(_workspace.PathOf("out/tiny.safetensors"))) tensors = file.ReadAll();
+        var body = tensors.Keys.Where(k => k.StartsWith("layers.", StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal)).Order(StringComparer.Ordinal).First();
+        tensors[body].fill_(float.MaxValue);
+        SpecTune.Weights.SafeTensors.Write(_workspace.PathOf("base.safetensors"), tensors, null);
+        foreach (var tensor in tensors.Values) tensor.Dispose();
+
+        var spec = TinySpec.Write(_workspace, "nan.spectune.yaml", replace: "input: [1, 12, 12],", with: "input: [1, 12, 12], weights: base.safetensors,");
         var result = CliRunner.Run("train", spec);
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Matches(@"tiny\.spectune\.yaml\(20,\d+\): error SPT0302: The loss became NaN in phase 'unfreeze'", result.Error);
+        Assert.Matches(@"nan\.spectune\.yaml\(19,\d+\): error SPT0302: The loss became NaN in phase 'head-only'", result.Error);
     }
 
     [Fact]

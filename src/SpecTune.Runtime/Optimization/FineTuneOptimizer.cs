@@ -218,8 +218,9 @@ public abstract class FineTuneOptimizer : IDisposable
 
     private static void ValidateLearningRate(double lr, string what)
     {
-        if (!(lr >= 0) || double.IsInfinity(lr))
-            throw new ArgumentOutOfRangeException(nameof(lr), lr, $"The learning rate of {what} must be a finite number >= 0.");
+        if (!(lr >= 0 && lr <= ValueRanges.MaxRate))
+            throw new ArgumentOutOfRangeException(nameof(lr), lr,
+                $"The learning rate of {what} must be at least 0 and at most {ValueRanges.MaxRate} (larger rates overflow a float32 step).");
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

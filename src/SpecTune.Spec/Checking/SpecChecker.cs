@@ -258,13 +258,14 @@ namespace SpecTune.Spec
 
             /// <summary>
             /// Checks <paramref name="value"/> against the grammar's range for <paramref name="grammarPath"/> (the range the
-            /// schema states too): SPT0107 when it must be positive, SPT0108 otherwise. True when it is in range.
+            /// schema states too): SPT0107 when it must be positive and is not, SPT0108 otherwise. True when it is in range.
             /// </summary>
             private bool InRange(string grammarPath, string path, double value, string? display = null)
             {
                 var range = SpecGrammar.Get(grammarPath).Range!;
                 if (range.Contains(value)) return true;
-                var positive = range.Max is null && (range.Min == 0 && range.MinExclusive || range.Min == 1 && !range.MinExclusive && value == Math.Floor(value));
+                var positive = range.Min == 0 && range.MinExclusive && value <= 0 ||
+                               range.Max is null && range.Min == 1 && !range.MinExclusive && value == Math.Floor(value);
                 if (positive) Report(SpecDiagnostics.NotPositive, path, display ?? path, value);
                 else Report(SpecDiagnostics.OutOfRange, path, display ?? path, range.Describe(), value);
                 return false;

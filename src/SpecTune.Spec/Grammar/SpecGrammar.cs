@@ -97,8 +97,8 @@ namespace SpecTune.Spec
             Add("metrics", KeyType.ChoiceList, "Metrics computed on validation data each epoch.", "FineTune.Metrics").Allowed = Names(SpecNames.Metrics);
 
             Add("optimizer", KeyType.OneKey, "The optimizer and its defaults for every phase: {name: options}.", "Optimizer.kind").With(required: true).Allowed = Names(SpecNames.Optimizers);
-            Add("optimizer.lr", KeyType.Number, "Default rate of every trained group.", "Optimizer.lr").With(required: true, range: ValueRanges.Positive);
-            Add("optimizer.weight-decay", KeyType.Number, "Weight decay.", "Optimizer.WeightDecay").With(@default: Yaml(SpecDefaults.WeightDecay), range: ValueRanges.AtLeastZero);
+            Add("optimizer.lr", KeyType.Number, "Default rate of every trained group.", "Optimizer.lr").With(required: true, range: ValueRanges.LearningRate);
+            Add("optimizer.weight-decay", KeyType.Number, "Weight decay.", "Optimizer.WeightDecay").With(@default: Yaml(SpecDefaults.WeightDecay), range: ValueRanges.WeightDecay);
             Add("optimizer.momentum", KeyType.Number, "Momentum (sgd).", "Optimizer.Momentum").With(@default: Yaml(SpecDefaults.Momentum), range: ValueRanges.UnitHalfOpen).For = new[] { "sgd" };
             Add("optimizer.nesterov", KeyType.Boolean, "Nesterov momentum (sgd).", "Optimizer.Nesterov").With(@default: Yaml(SpecDefaults.Nesterov)).For = new[] { "sgd" };
             Add("optimizer.betas", KeyType.NumberList, "[b1, b2] (adam, adamw).", "Optimizer.Beta1, Optimizer.Beta2")
@@ -110,7 +110,7 @@ namespace SpecTune.Spec
             Add("phases[].name", KeyType.MemberName, "Unique; becomes a Phase enum member.", "Phase.name").With(required: true);
             Add("phases[].epochs", KeyType.Integer, "At most this many epochs (early stopping may end the phase sooner).", "Phase.epochs").With(required: true, range: ValueRanges.AtLeastOne);
             Add("phases[].train", KeyType.TextOrList, "Groups trained in this phase (declared groups, head, base); all others are frozen.", "Phase.train").With(required: true);
-            Add("phases[].lr", KeyType.RateMap, "A rate for every trained group, or {group: rate}; groups not named use the optimizer's rate.", "Phase.Lr, LearningRate.phase, LearningRate.group, LearningRate.lr").With(range: ValueRanges.Positive);
+            Add("phases[].lr", KeyType.RateMap, "A rate for every trained group, or {group: rate}; groups not named use the optimizer's rate.", "Phase.Lr, LearningRate.phase, LearningRate.group, LearningRate.lr").With(range: ValueRanges.LearningRate);
             var schedule = Add("phases[].schedule", KeyType.OneKey, "Learning-rate schedule within the phase: a name or {name: options}.", "Phase.Schedule").With(@default: SpecNames.Schedules.NameOf(SpecDefaults.Schedule));
             schedule.Allowed = Names(SpecNames.Schedules);
             schedule.BareName = true;

@@ -49,5 +49,15 @@ namespace SpecTune.Spec
         /// <summary>`loss.label-smoothing`: 1 would make every target uniform, so it is excluded (checker and LossFunction agree).</summary>
         public static ValueRange LabelSmoothing => UnitHalfOpen;
         public static ValueRange Dropout => UnitHalfOpen;
+
+        /// <summary>
+        /// Learning rates and weight decay: above 0 (decay: at least 0) and at most 1000. Larger values overflow the
+        /// float32 step (Adam's first step scales the update by lr/(1-beta1)) instead of training.
+        /// </summary>
+        public static ValueRange LearningRate { get; } = new ValueRange(0, true, MaxRate, false);
+        public static ValueRange WeightDecay { get; } = new ValueRange(0, false, MaxRate, false);
+
+        /// <summary>The largest learning rate or weight decay the grammar accepts.</summary>
+        public const double MaxRate = 1000;
     }
 }

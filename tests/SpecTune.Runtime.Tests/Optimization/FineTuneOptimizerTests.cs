@@ -279,6 +279,8 @@ public class FineTuneOptimizerTests
 
         using var optimizer = FineTuneOptimizer.Create(Spec(OptimizerKind.Adam), m.Groups(BodyLr, HeadLr));
         Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.SetLearningRate(0, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.SetLearningRate(0, 1e38)); // would overflow Adam's float32 step
+        Assert.Throws<ArgumentOutOfRangeException>(() => FineTuneOptimizer.Create(Spec(OptimizerKind.Adam), m.Groups(BodyLr, 1001)));
         Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.SetLearningRate(2, 0.1));
         Assert.Throws<ArgumentException>(() => FineTuneOptimizer.Create(Spec(OptimizerKind.Sgd, nesterov: true), m.Groups(BodyLr, HeadLr)));
     }

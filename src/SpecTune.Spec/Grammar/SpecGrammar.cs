@@ -60,7 +60,7 @@ namespace SpecTune.Spec
             Add("base.strict", KeyType.Boolean, "Missing or unexpected weight names are errors (true) or warnings.", "FineTune.Strict").With(@default: Yaml(SpecDefaults.Strict));
             Add("base.rename", KeyType.RenameMap, "Weight-name prefixes replaced before matching, e.g. { \"module.\": \"\" }.", "FineTune.Rename");
 
-            Add("groups", KeyType.GroupMap, "Named parameter groups: a glob or a list of globs over full parameter names ('*' any run, '?' one character); 'head' and 'base' are reserved.", "Group.name, Group.patterns");
+            Add("groups", KeyType.GroupMap, "Named parameter groups: a glob or a list of globs over full parameter names ('*' any run, '?' one character, '[0-5]' or '[!0-5]' one character in or not in the class); 'head' and 'base' are reserved.", "Group.name, Group.patterns");
 
             Add("head", KeyType.Mapping, "The new head that takes the base's head slot.", "Head").With(required: true);
             Add("head.replace", KeyType.Text, "The module the head replaces (default: the architecture's head slot).", "Head.Replace");

@@ -72,6 +72,16 @@ public class ParameterGroupsTests
         Assert.Equal(new[] { "fc.weight", "fc.bias" }, groups["head"].Parameters.Select(p => p.Key));
     }
 
+    [Fact]
+    public void A_character_class_claims_a_range_of_layers()
+    {
+        using var network = new global::SpecTune.Models.Mlp(4, [8, 8, 8], TorchSharp.torch.nn.Linear(8, 2));
+        var groups = ParameterGroups.Create(network, ("lower", "layers.[0-2].*"), ("upper", "layers.[!0-2].weight"));
+
+        Assert.Equal(new[] { "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias" }, groups["lower"].Parameters.Select(p => p.Key));
+        Assert.Equal(new[] { "layers.4.weight" }, groups["upper"].Parameters.Select(p => p.Key));
+    }
+
     [Theory]
     [InlineData("head", "layers.0.*", "reserved")]
     [InlineData("base", "layers.0.*", "reserved")]
